@@ -1,0 +1,28 @@
+import type { OpenF1Client } from '../openf1/client.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { Warehouse } from '../warehouse/warehouse-client.js';
+import { createConvertSilverActivity } from './convert-silver.js';
+import { createLoadWarehouseActivity } from './load-warehouse.js';
+import { createPlanActivities } from './plan-calendar.js';
+import { createReconcileActivity } from './reconcile-unit.js';
+import { createStageBronzeActivity } from './stage-bronze.js';
+
+export interface ActivityDeps {
+  openf1: OpenF1Client;
+  store: ObjectStore;
+  warehouse: Warehouse;
+  stagingCredentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** All activities, bound to the clients the worker created. Workflows type their proxies from this. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createPlanActivities(deps),
+    stageBronze: createStageBronzeActivity(deps),
+    convertToSilver: createConvertSilverActivity(deps),
+    loadWarehouse: createLoadWarehouseActivity(deps),
+    reconcileUnit: createReconcileActivity(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,119 @@
+import { Context } from '@temporalio/activity';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import { z } from 'zod';
+import type { OpenF1Client } from '../openf1/client.js';
+import type { Filter } from '../openf1/filters.js';
+import { BronzeManifestSchema, BronzePartSchema, type BronzeManifest, type BronzePart, type BronzeResult } from '../model/stage-results.js';
+import { unitId, unitPrefix, type Unit } from '../model/unit.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { readJsonObject } from './object-json.js';
+
+/** Heartbeat details: the parts already committed, so a retried attempt resumes after them. */
+const StageProgressSchema = z.object({ parts: z.array(BronzePartSchema), apiRequests: z.number().int() });
+type StageProgress = z.infer<typeof StageProgressSchema>;
+
+/** Rows between heartbeats inside one window, so cancellation and liveness reach long streams. */
+const HEARTBEAT_EVERY_ROWS = 20_000;
+
+export function unitApiFilters(unit: Unit): Filter[] {
+  return [
+    { field: 'session_key', op: '=', value: unit.sessionKey },
+    { field: 'driver_number', op: '=', value: unit.driverNumber },
+    ...unit.filters,
+  ];
+}
+
+export function bronzeManifestKey(unit: Unit): string {
+  return `${unitPrefix('bronze', unit)}/_manifest.json`;
+}
+
+function treeHash(parts: BronzePart[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p.sha256);
+  return h.digest('hex');
+}
+
+export function createStageBronzeActivity(deps: { openf1: OpenF1Client; store: ObjectStore }) {
+  /**
+   * Fetch + stage (bronze): streams the unit's filtered car_data straight into gzip NDJSON parts,
+   * one per fetched time window, byte-for-byte the API's rows in the API's order. The manifest is
+   * written last and is the commit point; a retry after a crash resumes from the heartbeat.
+   */
+  return async function stageBronze(unit: Unit): Promise<BronzeResult> {
+    const started = Date.now();
+    const ctx = Context.current();
+    const manifestKey = bronzeManifestKey(unit);
+    const committed = await readJsonObject(deps.store, manifestKey, BronzeManifestSchema);
+    if (committed) return summarize(manifestKey, committed, false, started);
+
+    const resumed = StageProgressSchema.safeParse(ctx.info.heartbeatDetails);
+    const progress: StageProgress = resumed.success ? resumed.data : { parts: [], apiRequests: 0 };
+    const from = progress.parts.at(-1)?.to ?? unit.dateStart;
+    const prefix = unitPrefix('bronze', unit);
+    const filters = unitApiFilters(unit);
+
+    if (Date.parse(from) < Date.parse(unit.dateEnd)) {
+      const result = await deps.openf1.fetchWindowed(
+        { endpoint: 'car_data', filters, from, to: unit.dateEnd, windowKey: unit.sessionType },
+        async (window, rows) => {
+          const key = `${prefix}/part-${Date.parse(window.from)}.ndjson.gz`;
+          const hash = createHash('sha256');
+          let count = 0;
+          let bytes = 0;
+          async function* lines() {
+            for await (const { raw } of rows) {
+              const line = raw + '\n';
+              hash.update(line);
+              bytes += Buffer.byteLength(line);
+              count += 1;
+              if (count % HEARTBEAT_EVERY_ROWS === 0) ctx.heartbeat(progress);
+              yield line;
+            }
+          }
+          await deps.store.put(key, Readable.from(lines()).pipe(createGzip()), { contentType: 'application/x-ndjson' });
+          progress.parts.push({ key, from: window.from, to: window.to, rows: count, bytes, sha256: hash.digest('hex') });
+          ctx.heartbeat(progress);
+        },
+        { signal: ctx.cancellationSignal },
+      );
+      progress.apiRequests += result.requests;
+    }
+
+    const manifest: BronzeManifest = {
+      schemaVersion: 1,
+      unitId: unitId(unit),
+      sourceUrl: deps.openf1.url('car_data', filters),
+      filters: unit.filters,
+      fetchedAt: new Date().toISOString(),
+      rows: progress.parts.reduce((n, p) => n + p.rows, 0),
+      sha256: treeHash(progress.parts),
+      apiRequests: progress.apiRequests,
+      parts: progress.parts,
+    };
+    await removeStrayParts(deps.store, prefix, manifest);
+    await deps.store.put(manifestKey, JSON.stringify(manifest, null, 2), { contentType: 'application/json' });
+    return summarize(manifestKey, manifest, true, started);
+  };
+}
+
+/** Parts left by an attempt that died before its heartbeat are not in the manifest: drop them. */
+async function removeStrayParts(store: ObjectStore, prefix: string, manifest: BronzeManifest): Promise<void> {
+  const keep = new Set(manifest.parts.map((p) => p.key));
+  for (const obj of await store.list(`${prefix}/part-`)) {
+    if (!keep.has(obj.key)) await store.delete(obj.key);
+  }
+}
+
+function summarize(manifestKey: string, m: BronzeManifest, fetched: boolean, started: number): BronzeResult {
+  return {
+    manifestKey,
+    rows: m.rows,
+    bytes: m.parts.reduce((n, p) => n + p.bytes, 0),
+    sha256: m.sha256,
+    apiRequests: m.apiRequests,
+    fetched,
+    durationMs: Date.now() - started,
+  };
+}

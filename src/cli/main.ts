@@ -1,0 +1,136 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig, type AppConfig } from '../config.js';
+import { startDevStack } from '../dev/dev-stack.js';
+import { createRuntime } from '../runtime.js';
+import { createIngestWorker, runWorker } from '../worker.js';
+import { openWarehouse, queryRows } from '../warehouse/warehouse-client.js';
+import { addBackfillOptions, backfillInputFromFlags, type BackfillFlags } from './backfill-options.js';
+import { emulatorCommand } from './emulator-command.js';
+import { CliUsageError, startOrAttachBackfill, validateBackfillInput, watchBackfill } from './run-backfill.js';
+import { summarizeWarehouse } from './warehouse-summary.js';
+
+function int(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${flag} takes a whole number; got "${value}"`);
+    return n;
+  };
+}
+
+async function temporalClient(config: AppConfig): Promise<{ client: Client; close(): Promise<void> }> {
+  const connection = await Connection.connect({ address: config.temporal.address });
+  return { client: new Client({ connection, namespace: config.temporal.namespace }), close: () => connection.close() };
+}
+
+const program = new Command('f1-ingest')
+  .description('Land OpenF1 car_data in ClickHouse with Temporal workflows (bronze NDJSON -> silver Parquet -> ClickHouse).')
+  .showHelpAfterError();
+
+addBackfillOptions(
+  program
+    .command('dev')
+    .description('Start the embedded stack on loopback (Temporal dev server + UI, MinIO, OpenF1 emulator, chDB, worker) and run a backfill')
+    .option('--staging <kind>', 'minio or file', 'minio')
+    .option('--exit-when-done', 'stop everything once the backfill completes')
+    .option('--data-dir <dir>', 'local state directory (default: $F1_INGEST_DATA_DIR or .data)'),
+  { season: 2023, rounds: [1], speedGte: 100 },
+).action(async (flags: BackfillFlags & { staging: string; exitWhenDone?: boolean; dataDir?: string }) => {
+  if (flags.staging !== 'minio' && flags.staging !== 'file') throw new CliUsageError(`--staging takes "minio" or "file"; got "${flags.staging}"`);
+  const input = backfillInputFromFlags(flags);
+  validateBackfillInput(input);
+  const dataDir = flags.dataDir ?? process.env.F1_INGEST_DATA_DIR ?? '.data';
+  const stack = await startDevStack({ dataDir, staging: flags.staging });
+  let worker: Worker | undefined;
+  let runtimeClose: (() => Promise<void>) | undefined;
+  const shutdown = async () => {
+    if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+  try {
+    const runtime = await createRuntime(stack.config);
+    runtimeClose = runtime.close;
+    if (stack.minio) await runtime.deps.store.ensureBucket?.();
+    const connection = await NativeConnection.connect({ address: stack.config.temporal.address });
+    worker = await createIngestWorker({
+      connection,
+      namespace: stack.config.temporal.namespace,
+      taskQueue: stack.config.temporal.taskQueue,
+      deps: runtime.deps,
+      maxConcurrentActivities: stack.config.worker.maxConcurrentActivities,
+    });
+    const running = worker.run();
+    const { client, close } = await temporalClient(stack.config);
+    console.log(`Temporal UI:  ${stack.temporal.uiUrl}/namespaces/${stack.config.temporal.namespace}/workflows`);
+    console.log(`OpenF1 API:   ${stack.emulator.url} (local emulator)`);
+    console.log(`Staging:      ${stack.config.staging.url}${stack.minio ? ` (MinIO console ${stack.minio.consoleUrl})` : ''}`);
+    console.log(`ClickHouse:   chDB at ${stack.config.clickhouse.mode === 'embedded' ? stack.config.clickhouse.path : stack.config.clickhouse.url}`);
+    const { handle, attached } = await startOrAttachBackfill(client, stack.config.temporal.taskQueue, input);
+    console.log(`${attached ? 'Attached to running' : 'Started'} backfill ${handle.workflowId}: ${JSON.stringify(input)}`);
+    const outcome = await watchBackfill(handle);
+    console.log(`Backfill done: ${outcome.unitsLoaded} units loaded, ${outcome.unitsSkipped} already loaded, ${outcome.rowsLoaded.toLocaleString('en-US')} rows this run.`);
+    console.table(await summarizeWarehouse(runtime.warehouse));
+    console.log(`Workflow:     ${stack.temporal.uiUrl}/namespaces/${stack.config.temporal.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`);
+    await close();
+    if (!flags.exitWhenDone) console.log('Stack is up; press Ctrl-C to stop.');
+    else worker.shutdown();
+    await running;
+    await connection.close();
+  } finally {
+    await shutdown();
+    await runtimeClose?.();
+    await stack.stop();
+  }
+});
+
+addBackfillOptions(program.command('backfill').description('Start a season backfill on the configured Temporal cluster'))
+  .option('--no-wait', 'print the workflow ID and return without waiting')
+  .action(async (flags: BackfillFlags & { wait: boolean }) => {
+    if (flags.season === undefined) throw new CliUsageError('--season is required, e.g. --season 2023');
+    const config = loadConfig();
+    const input = backfillInputFromFlags(flags);
+    const { client, close } = await temporalClient(config);
+    try {
+      const { handle, attached } = await startOrAttachBackfill(client, config.temporal.taskQueue, input);
+      console.log(`${attached ? 'Attached to running' : 'Started'} backfill ${handle.workflowId}`);
+      if (flags.wait) console.log(JSON.stringify(await watchBackfill(handle), null, 2));
+    } finally {
+      await close();
+    }
+  });
+
+program
+  .command('worker')
+  .description('Run a worker on the configured task queue until SIGINT/SIGTERM')
+  .action(async () => runWorker(loadConfig()));
+
+program.addCommand(emulatorCommand(int));
+
+program
+  .command('sql')
+  .description('Run a query on the configured ClickHouse and print JSON rows (embedded chDB: not while a worker holds it)')
+  .argument('<query>', 'SQL, e.g. "SELECT count() FROM f1.car_data"')
+  .action(async (query: string) => {
+    const wh = openWarehouse(loadConfig().clickhouse);
+    try {
+      for (const row of await queryRows(wh, query)) console.log(JSON.stringify(row));
+    } finally {
+      await wh.close();
+    }
+  });
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof CliUsageError) {
+      console.error(err.message);
+      return 2;
+    }
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    return 1;
+  }
+}

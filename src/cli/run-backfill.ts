@@ -1,0 +1,76 @@
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import cliProgress from 'cli-progress';
+import { BackfillInputSchema, describeInputIssues, type BackfillInput } from '../model/backfill-input.js';
+import type { SeasonOutcome } from '../workflows/season-backfill.js';
+import { progressQuery, type Progress } from '../workflows/messages.js';
+import type { seasonBackfill } from '../workflows/index.js';
+import { backfillWorkflowId } from './backfill-options.js';
+
+export class CliUsageError extends Error {
+  readonly type = 'CliUsageError';
+}
+
+/** Validates like the workflow does, so a bad flag fails here with the same message and nothing starts. */
+export function validateBackfillInput(input: BackfillInput): void {
+  const parsed = BackfillInputSchema.safeParse(input);
+  if (!parsed.success) throw new CliUsageError(`Invalid backfill input:\n  ${describeInputIssues(parsed.error, input).join('\n  ')}`);
+}
+
+/** Starts the season workflow, or attaches to the identical one already running. */
+export async function startOrAttachBackfill(
+  client: Client,
+  taskQueue: string,
+  input: BackfillInput,
+): Promise<{ handle: WorkflowHandle<typeof seasonBackfill>; attached: boolean }> {
+  validateBackfillInput(input);
+  const workflowId = backfillWorkflowId(input);
+  try {
+    const handle = await client.workflow.start<typeof seasonBackfill>('seasonBackfill', { taskQueue, workflowId, args: [input] });
+    return { handle, attached: false };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    return { handle: client.workflow.getHandle<typeof seasonBackfill>(workflowId), attached: true };
+  }
+}
+
+/** Waits for the workflow's result while drawing a progress bar from its `progress` query (stderr, TTY only). */
+export async function watchBackfill(handle: WorkflowHandle<typeof seasonBackfill>, opts: { intervalMs?: number } = {}): Promise<SeasonOutcome> {
+  const bar = process.stderr.isTTY
+    ? new cliProgress.SingleBar(
+        { format: ' {bar} {value}/{total} units | {rows} rows | {running} running | {failed} failed | {state}', hideCursor: true, stream: process.stderr },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
+  let lastLine = '';
+  const render = (p: Progress) => {
+    const finished = p.unitsDone + p.unitsSkipped + p.unitsFailed;
+    const fields = { rows: p.rowsLoaded.toLocaleString('en-US'), running: p.unitsRunning, failed: p.unitsFailed, state: p.state };
+    if (bar) {
+      bar.setTotal(Math.max(p.unitsTotal, 1));
+      bar.update(finished, fields);
+      return;
+    }
+    const line = `progress: ${finished}/${p.unitsTotal} units, ${fields.rows} rows, ${p.unitsRunning} running, ${p.unitsFailed} failed (${p.state})`;
+    if (line !== lastLine) process.stderr.write(line + '\n');
+    lastLine = line;
+  };
+  bar?.start(1, 0, { rows: '0', running: 0, failed: 0, state: 'planning' });
+  const result = handle.result();
+  let done = false;
+  const poll = (async () => {
+    while (!done) {
+      const p = await handle.query(progressQuery).catch(() => undefined);
+      if (p) render(p);
+      await new Promise((r) => setTimeout(r, opts.intervalMs ?? 1000));
+    }
+  })();
+  try {
+    return await result;
+  } finally {
+    done = true;
+    await poll;
+    const final = await handle.query(progressQuery).catch(() => undefined);
+    if (final) render(final);
+    bar?.stop();
+  }
+}

@@ -1,0 +1,146 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting f1-ingest reads from the environment, validated once at start-up.
+ * Secrets (S3 keys, ClickHouse password, OpenF1 password) are read here and passed to the
+ * clients that need them; they never travel through workflow inputs or history.
+ */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : v));
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** `30/10s`, `100/1m`, or `off`: requests per window for the OpenF1 client's token bucket. */
+const RateLimitSchema = z
+  .string()
+  .default('30/10s')
+  .transform((value, ctx) => {
+    if (value === 'off') return false as const;
+    const m = /^(\d+)\/(\d+)(ms|s|m)$/.exec(value);
+    if (!m) {
+      ctx.addIssue({ code: 'custom', message: `expected "<requests>/<n>(ms|s|m)" such as "30/10s", or "off"; got "${value}"` });
+      return z.NEVER;
+    }
+    const unit = { ms: 1, s: 1_000, m: 60_000 }[m[3] as 'ms' | 's' | 'm'];
+    return { requests: Number(m[1]), perMs: Number(m[2]) * unit };
+  });
+
+const UrlSchema = z.string().url();
+
+export const EnvSchema = z.object({
+  /** Root of all local state (chDB files, Temporal SQLite, MinIO data, file:// staging). Default `.data`. */
+  F1_INGEST_DATA_DIR: z.string().min(1).default('.data'),
+  /** Temporal frontend address. Default `127.0.0.1:7233`. */
+  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port, e.g. 127.0.0.1:7233').default('127.0.0.1:7233'),
+  /** Temporal namespace. Default `default`. */
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Task queue the worker polls and clients start workflows on. Default `f1-ingest`. */
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('f1-ingest'),
+  /** OpenF1 API base, including `/v1`. Default: the public API. */
+  OPENF1_BASE_URL: UrlSchema.default('https://api.openf1.org/v1'),
+  OPENF1_USERNAME: optionalString,
+  OPENF1_PASSWORD: optionalString,
+  /** Client-side token bucket. Default `30/10s` (OpenF1's own limit); `off` disables it. */
+  OPENF1_RATE_LIMIT: RateLimitSchema,
+  /** Per-request timeout. Default 30000 ms. */
+  OPENF1_REQUEST_TIMEOUT_MS: positiveInt(30_000),
+  /** Staging (bronze/silver) location: `s3://bucket[/prefix]` or `file:///abs/dir`. Default `file://<data dir>/staging`. */
+  STAGING_URL: optionalString.pipe(z.string().regex(/^(s3|file):\/\//, 'expected s3://bucket[/prefix] or file:///absolute/dir').optional()),
+  S3_ENDPOINT: optionalString.pipe(UrlSchema.optional()),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  /** ClickHouse HTTP endpoint. Unset: embedded chDB under `<data dir>/chdb`. */
+  CLICKHOUSE_URL: optionalString.pipe(UrlSchema.optional()),
+  /** chDB data directory when CLICKHOUSE_URL is unset. Default `<data dir>/chdb`. chDB binds one directory per process. */
+  CLICKHOUSE_EMBEDDED_PATH: optionalString,
+  CLICKHOUSE_USER: z.string().min(1).default('default'),
+  CLICKHOUSE_PASSWORD: z.string().default(''),
+  /** Database holding car_data, dimensions, ingest_log and gold tables. Default `f1`. */
+  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an identifier such as f1').default('f1'),
+  /** Activities one worker runs at once. Default 8. */
+  WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt(8),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+/** Never echoed back in errors. */
+const SECRET_VARIABLES = new Set(['OPENF1_PASSWORD', 'S3_SECRET_ACCESS_KEY', 'CLICKHOUSE_PASSWORD']);
+
+export class ConfigError extends Error {
+  readonly type = 'ConfigError';
+  constructor(readonly issues: Array<{ variable: string; problem: string }>) {
+    super(
+      'Invalid configuration:\n' +
+        issues.map((i) => `  ${i.variable}: ${i.problem}`).join('\n') +
+        '\nFix the variable(s) above (see .env.example) and start again.',
+    );
+  }
+}
+
+export interface AppConfig {
+  dataDir: string;
+  temporal: { address: string; namespace: string; taskQueue: string };
+  openf1: {
+    baseUrl: string;
+    rateLimit: { requests: number; perMs: number } | false;
+    requestTimeoutMs: number;
+    auth?: { username: string; password: string };
+  };
+  staging: {
+    url: string;
+    s3?: { endpoint?: string; region: string; accessKeyId?: string; secretAccessKey?: string };
+  };
+  clickhouse:
+    | { mode: 'embedded'; path: string; database: string }
+    | { mode: 'server'; url: string; username: string; password: string; database: string };
+  worker: { maxConcurrentActivities: number };
+}
+
+/** Parses the environment; throws ConfigError naming each bad variable and what is expected. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const variable = String(issue.path[0] ?? '(environment)');
+        const given = SECRET_VARIABLES.has(variable) ? '(hidden)' : JSON.stringify(env[variable] ?? null);
+        return { variable, problem: `${issue.message} (got ${given})` };
+      }),
+    );
+  }
+  const e = parsed.data;
+  const issues: Array<{ variable: string; problem: string }> = [];
+  if ((e.OPENF1_USERNAME === undefined) !== (e.OPENF1_PASSWORD === undefined)) {
+    issues.push({ variable: e.OPENF1_USERNAME ? 'OPENF1_PASSWORD' : 'OPENF1_USERNAME', problem: 'OpenF1 credentials need both OPENF1_USERNAME and OPENF1_PASSWORD' });
+  }
+  if (e.STAGING_URL?.startsWith('file://') && !path.isAbsolute(e.STAGING_URL.slice('file://'.length))) {
+    issues.push({ variable: 'STAGING_URL', problem: `file:// staging needs an absolute path, e.g. file:///var/lib/f1-ingest; got "${e.STAGING_URL}"` });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const dataDir = path.resolve(e.F1_INGEST_DATA_DIR);
+  return {
+    dataDir,
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
+    openf1: {
+      baseUrl: e.OPENF1_BASE_URL,
+      rateLimit: e.OPENF1_RATE_LIMIT,
+      requestTimeoutMs: e.OPENF1_REQUEST_TIMEOUT_MS,
+      ...(e.OPENF1_USERNAME && e.OPENF1_PASSWORD ? { auth: { username: e.OPENF1_USERNAME, password: e.OPENF1_PASSWORD } } : {}),
+    },
+    staging: {
+      url: e.STAGING_URL ?? `file://${path.join(dataDir, 'staging')}`,
+      ...(e.STAGING_URL?.startsWith('s3://')
+        ? { s3: { endpoint: e.S3_ENDPOINT, region: e.S3_REGION, accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY } }
+        : {}),
+    },
+    clickhouse: e.CLICKHOUSE_URL
+      ? { mode: 'server', url: e.CLICKHOUSE_URL, username: e.CLICKHOUSE_USER, password: e.CLICKHOUSE_PASSWORD, database: e.CLICKHOUSE_DATABASE }
+      : { mode: 'embedded', path: path.resolve(e.CLICKHOUSE_EMBEDDED_PATH ?? path.join(dataDir, 'chdb')), database: e.CLICKHOUSE_DATABASE },
+    worker: { maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES },
+  };
+}

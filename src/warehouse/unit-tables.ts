@@ -1,0 +1,96 @@
+import type { TelemetryChecksum } from '../model/stage-results.js';
+import type { Unit } from '../model/unit.js';
+import { queryRows, type Warehouse } from './warehouse-client.js';
+
+/** Where ClickHouse finds a unit's silver Parquet. `push` streams the bytes through the client instead. */
+export type ParquetSource =
+  | { kind: 'file'; path: string }
+  | { kind: 's3'; url: string; accessKeyId: string; secretAccessKey: string }
+  | { kind: 'push'; body: NodeJS.ReadableStream };
+
+const TELEMETRY_COLUMNS = 'session_key, meeting_key, driver_number, date, speed, rpm, n_gear, throttle, brake, drs';
+const PARQUET_STRUCTURE =
+  "session_key UInt32, meeting_key UInt32, driver_number UInt8, date DateTime64(6, 'UTC'), speed UInt16, rpm UInt16, n_gear UInt8, throttle UInt8, brake UInt8, drs UInt8";
+
+const UNIT_WHERE = 'session_key = {session:UInt32} AND driver_number = {driver:UInt8} AND filter_key = {filterKey:String}';
+
+function unitParams(unit: Unit): Record<string, unknown> {
+  return { session: unit.sessionKey, driver: unit.driverNumber, filterKey: unit.filterKey };
+}
+
+/** Count and content checksum of a unit's rows in car_data (sums as strings: they pass 2^53). */
+export async function unitChecksum(wh: Warehouse, unit: Unit): Promise<TelemetryChecksum> {
+  const [row] = await queryRows<{ rows: string; sumSpeed: string; sumRpm: string; sumDateMicros: string }>(
+    wh,
+    `SELECT toString(count()) AS rows, toString(sum(speed)) AS sumSpeed, toString(sum(rpm)) AS sumRpm,
+            toString(sum(toUnixTimestamp64Micro(date))) AS sumDateMicros
+     FROM ${wh.database}.car_data WHERE ${UNIT_WHERE}`,
+    unitParams(unit),
+  );
+  return { rows: Number(row.rows), sumSpeed: row.sumSpeed, sumRpm: row.sumRpm, sumDateMicros: row.sumDateMicros };
+}
+
+export async function deleteUnitRows(wh: Warehouse, unit: Unit): Promise<void> {
+  // Synchronous so the re-insert that follows never overlaps the old rows.
+  await wh.client.command({
+    query: `ALTER TABLE ${wh.database}.car_data DELETE WHERE ${UNIT_WHERE}`,
+    query_params: unitParams(unit),
+    clickhouse_settings: { mutations_sync: '2' },
+  });
+}
+
+/**
+ * Inserts a unit as ONE block (one part, so it is all-or-nothing) under a deduplication token:
+ * if an attempt dies after ClickHouse committed but before the activity completed, the retry's
+ * identical insert is dropped by the engine instead of doubling the unit.
+ */
+export async function insertUnitParquet(wh: Warehouse, unit: Unit, source: ParquetSource, dedupToken: string): Promise<void> {
+  const settings = {
+    insert_deduplicate: 1,
+    insert_deduplication_token: dedupToken,
+    max_insert_block_size: '100000000',
+    min_insert_block_size_rows: '100000000',
+    min_insert_block_size_bytes: '4294967296',
+    max_insert_threads: '1',
+  } as const;
+  const params = { ...unitParams(unit) };
+  const target = `INSERT INTO ${wh.database}.car_data (${TELEMETRY_COLUMNS}, filter_key) SELECT ${TELEMETRY_COLUMNS}, {filterKey:String}`;
+  if (source.kind === 'push') {
+    await wh.client.exec({
+      query: `${target} FROM input({structure:String}) FORMAT Parquet`,
+      query_params: { ...params, structure: PARQUET_STRUCTURE },
+      values: source.body as never,
+      clickhouse_settings: settings,
+    });
+    return;
+  }
+  const from =
+    source.kind === 'file'
+      ? `file({path:String}, 'Parquet', {structure:String})`
+      : `s3({url:String}, {accessKeyId:String}, {secretAccessKey:String}, 'Parquet', {structure:String})`;
+  await wh.client.command({
+    query: `${target} FROM ${from}`,
+    query_params: { ...params, ...source, structure: PARQUET_STRUCTURE },
+    clickhouse_settings: settings,
+  });
+}
+
+/** Gold: recompute the unit's per (session, driver) stats; ReplacingMergeTree keeps the newest. */
+export async function refreshDriverSessionStats(wh: Warehouse, unit: Unit): Promise<void> {
+  await wh.client.command({
+    query: `INSERT INTO ${wh.database}.driver_session_stats
+      (session_key, meeting_key, driver_number, filter_key, samples, max_speed, avg_speed, full_throttle_share, braking_events, drs_share, first_sample, last_sample)
+      SELECT session_key, meeting_key, driver_number, filter_key, samples, max_speed, avg_speed, full_throttle_share,
+             arraySum(arrayMap((b, prev) -> (b > 0 AND prev = 0), brakes, arrayPushFront(arrayPopBack(brakes), 0))) AS braking_events,
+             drs_share, first_sample, last_sample
+      FROM (
+        SELECT session_key, any(meeting_key) AS meeting_key, driver_number, filter_key, count() AS samples,
+               max(speed) AS max_speed, avg(speed) AS avg_speed, countIf(throttle >= 99) / count() AS full_throttle_share,
+               countIf(drs >= 10) / count() AS drs_share, min(date) AS first_sample, max(date) AS last_sample,
+               arrayMap(t -> t.2, arraySort(groupArray((date, brake)))) AS brakes
+        FROM ${wh.database}.car_data WHERE ${UNIT_WHERE}
+        GROUP BY session_key, driver_number, filter_key
+      )`,
+    query_params: unitParams(unit),
+  });
+}

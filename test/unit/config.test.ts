@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+test('defaults give the embedded stack: chDB under the data dir, file:// staging, public OpenF1 at 30 req/10 s', () => {
+  const c = loadConfig({ F1_INGEST_DATA_DIR: '/tmp/f1data' });
+  assert.deepEqual(c.clickhouse, { mode: 'embedded', path: '/tmp/f1data/chdb', database: 'f1' });
+  assert.equal(c.staging.url, 'file:///tmp/f1data/staging');
+  assert.equal(c.openf1.baseUrl, 'https://api.openf1.org/v1');
+  assert.deepEqual(c.openf1.rateLimit, { requests: 30, perMs: 10_000 });
+  assert.equal(c.temporal.address, '127.0.0.1:7233');
+  assert.equal(c.openf1.auth, undefined);
+});
+
+test('CLICKHOUSE_URL switches to server mode; S3 staging carries its credentials', () => {
+  const c = loadConfig({
+    CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_PASSWORD: 'pw', STAGING_URL: 's3://lake/f1',
+    S3_ENDPOINT: 'http://minio:9000', S3_ACCESS_KEY_ID: 'ak', S3_SECRET_ACCESS_KEY: 'sk', OPENF1_RATE_LIMIT: 'off',
+  });
+  assert.equal(c.clickhouse.mode, 'server');
+  assert.deepEqual(c.staging.s3, { endpoint: 'http://minio:9000', region: 'us-east-1', accessKeyId: 'ak', secretAccessKey: 'sk' });
+  assert.equal(c.openf1.rateLimit, false);
+});
+
+const invalid: Array<[string, NodeJS.ProcessEnv, RegExp]> = [
+  ['rate limit syntax', { OPENF1_RATE_LIMIT: 'fast' }, /OPENF1_RATE_LIMIT: expected "<requests>\/<n>\(ms\|s\|m\)"/],
+  ['temporal address', { TEMPORAL_ADDRESS: 'localhost' }, /TEMPORAL_ADDRESS: expected host:port/],
+  ['base url', { OPENF1_BASE_URL: 'not a url' }, /OPENF1_BASE_URL: .*"not a url"/],
+  ['staging scheme', { STAGING_URL: 'ftp://x' }, /STAGING_URL: expected s3:\/\/bucket/],
+  ['relative file staging', { STAGING_URL: 'file://rel/dir' }, /STAGING_URL: file:\/\/ staging needs an absolute path/],
+  ['database identifier', { CLICKHOUSE_DATABASE: 'f1; DROP' }, /CLICKHOUSE_DATABASE: expected an identifier/],
+  ['half credentials', { OPENF1_USERNAME: 'me' }, /OPENF1_PASSWORD: OpenF1 credentials need both/],
+  ['timeout not a number', { OPENF1_REQUEST_TIMEOUT_MS: 'soon' }, /OPENF1_REQUEST_TIMEOUT_MS/],
+];
+
+for (const [name, env, message] of invalid) {
+  test(`invalid ${name} stops start-up naming the variable`, () => {
+    assert.throws(() => loadConfig(env), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, message);
+      return true;
+    });
+  });
+}
+
+test('a secret value never appears in a config error', () => {
+  assert.throws(() => loadConfig({ OPENF1_USERNAME: 'me', OPENF1_PASSWORD: undefined, S3_SECRET_ACCESS_KEY: 'hunter2', TEMPORAL_ADDRESS: 'bad' }), (err: Error) => {
+    assert.doesNotMatch(err.message, /hunter2/);
+    return true;
+  });
+});

@@ -59,7 +59,7 @@ export function backfillInputFromFlags(flags: BackfillFlags): BackfillInput {
 
 /** Same scope, same ID: starting an identical backfill again attaches to it instead of duplicating it. */
 export function backfillWorkflowId(input: BackfillInput): string {
-  const { maxConcurrentRounds: _r, maxConcurrentUnits: _u, ...scope } = input;
+  const { maxConcurrentRounds: _rounds, maxConcurrentUnits: _units, ...scope } = input;
   const digest = createHash('sha256').update(canonicalJson(scope)).digest('hex').slice(0, 10);
   return `f1/${input.season}/backfill-${digest}`;
 }

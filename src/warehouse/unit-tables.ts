@@ -23,7 +23,7 @@ export async function unitChecksum(wh: Warehouse, unit: Unit): Promise<Telemetry
   const [row] = await queryRows<{ rows: string; sumSpeed: string; sumRpm: string; sumDateMicros: string }>(
     wh,
     `SELECT toString(count()) AS rows, toString(sum(speed)) AS sumSpeed, toString(sum(rpm)) AS sumRpm,
-            toString(sum(toUnixTimestamp64Micro(date))) AS sumDateMicros
+            toString(sum(toInt128(toUnixTimestamp64Micro(date)))) AS sumDateMicros
      FROM ${wh.database}.car_data WHERE ${UNIT_WHERE}`,
     unitParams(unit),
   );

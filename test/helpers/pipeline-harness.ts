@@ -16,8 +16,6 @@ export interface RealStack {
   runtime: Runtime;
   client: Client;
   worker: Worker;
-  /** Runs the worker until `fn` settles. */
-  withWorker<T>(fn: () => Promise<T>): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -45,6 +43,8 @@ export async function startRealStack(opts: { staging: 'minio' | 'file'; database
       deps: runtime.deps,
       maxConcurrentActivities: 8,
     });
+    // Polls for the whole life of the harness; a failed worker surfaces in stop().
+    const running = worker.run();
     const connection = await Connection.connect({ address: stack.config.temporal.address });
     const client = new Client({ connection, namespace: stack.config.temporal.namespace });
     return {
@@ -52,8 +52,9 @@ export async function startRealStack(opts: { staging: 'minio' | 'file'; database
       runtime,
       client,
       worker,
-      withWorker: (fn) => worker.runUntil(fn),
       async stop() {
+        worker.shutdown();
+        await running;
         await connection.close();
         await nativeConnection.close();
         await runtime.close();

@@ -19,9 +19,7 @@ interface CarRow {
 }
 
 async function runBackfill(s: RealStack, workflowId: string): Promise<SeasonOutcome> {
-  return s.withWorker(() =>
-    s.client.workflow.execute('seasonBackfill', { taskQueue: s.stack.config.temporal.taskQueue, workflowId, args: [INPUT] }),
-  ) as Promise<SeasonOutcome>;
+  return s.client.workflow.execute('seasonBackfill', { taskQueue: s.stack.config.temporal.taskQueue, workflowId, args: [INPUT] }) as Promise<SeasonOutcome>;
 }
 
 /** The emulator's answer for a unit, fetched directly (not through the pipeline's client). */
@@ -74,10 +72,10 @@ for (const staging of ['minio', 'file'] as const) {
         }
       }
       assert.equal(first.rowsLoaded, total);
-      const [log] = await queryRows<{ units: string; ok: string }>(wh, `SELECT count() AS units, countIf(status = 'ok') AS ok FROM ${wh.database}.ingest_log`);
-      assert.deepEqual(log, { units: '6', ok: '6' });
-      const gold = await queryRows<{ n: string; max_speed: number }>(wh, `SELECT count() AS n, max(max_speed) AS max_speed FROM ${wh.database}.driver_session_stats FINAL`);
-      assert.equal(gold[0].n, '6');
+      const [log] = await queryRows<{ units: number; ok: number }>(wh, `SELECT toUInt32(count()) AS units, toUInt32(countIf(status = 'ok')) AS ok FROM ${wh.database}.ingest_log`);
+      assert.deepEqual(log, { units: 6, ok: 6 });
+      const gold = await queryRows<{ n: number; max_speed: number }>(wh, `SELECT toUInt32(count()) AS n, max(max_speed) AS max_speed FROM ${wh.database}.driver_session_stats FINAL`);
+      assert.equal(gold[0].n, 6);
       assert.ok(gold[0].max_speed >= 300);
     });
 
@@ -107,7 +105,7 @@ for (const staging of ['minio', 'file'] as const) {
 
     test('running the same backfill again adds 0 rows', async () => {
       const wh = s.runtime.warehouse;
-      const count = async () => Number((await queryRows<{ n: string }>(wh, `SELECT count() AS n FROM ${wh.database}.car_data`))[0].n);
+      const count = async () => (await queryRows<{ n: number }>(wh, `SELECT toUInt32(count()) AS n FROM ${wh.database}.car_data`))[0].n;
       const before = await count();
       const again = await runBackfill(s, `it/${staging}/again`);
       assert.equal(again.rowsLoaded, 0);

@@ -21,6 +21,9 @@ export async function createIngestWorker(params: {
     workflowsPath: WORKFLOWS_PATH,
     activities: createActivities(params.deps),
     maxConcurrentActivityTaskExecutions: params.maxConcurrentActivities,
+    // On SIGINT/SIGTERM, let short activities finish; longer ones are cancelled and resume from
+    // their heartbeat on the next worker.
+    shutdownGraceTime: '10s',
   });
 }
 

@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { z } from 'zod';
 import type { OpenF1Client } from '../openf1/client.js';
@@ -72,7 +73,9 @@ export function createStageBronzeActivity(deps: { openf1: OpenF1Client; store: O
               yield line;
             }
           }
-          await deps.store.put(key, Readable.from(lines()).pipe(createGzip()), { contentType: 'application/x-ndjson' });
+          // pipeline (not .pipe) so a failing or cancelled source errors the upload instead of crashing the worker.
+          const gzip = createGzip();
+          await Promise.all([pipeline(Readable.from(lines()), gzip), deps.store.put(key, gzip, { contentType: 'application/x-ndjson' })]);
           progress.parts.push({ key, from: window.from, to: window.to, rows: count, bytes, sha256: hash.digest('hex') });
           ctx.heartbeat(progress);
         },

@@ -44,11 +44,6 @@ addBackfillOptions(
   const stack = await startDevStack({ dataDir, staging: flags.staging });
   let worker: Worker | undefined;
   let runtimeClose: (() => Promise<void>) | undefined;
-  const shutdown = async () => {
-    if (worker && worker.getState() === 'RUNNING') worker.shutdown();
-  };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
   try {
     const runtime = await createRuntime(stack.config);
     runtimeClose = runtime.close;
@@ -69,17 +64,25 @@ addBackfillOptions(
     console.log(`ClickHouse:   chDB at ${stack.config.clickhouse.mode === 'embedded' ? stack.config.clickhouse.path : stack.config.clickhouse.url}`);
     const { handle, attached } = await startOrAttachBackfill(client, stack.config.temporal.taskQueue, input);
     console.log(`${attached ? 'Attached to running' : 'Started'} backfill ${handle.workflowId}: ${JSON.stringify(input)}`);
-    const outcome = await watchBackfill(handle);
-    console.log(`Backfill done: ${outcome.unitsLoaded} units loaded, ${outcome.unitsSkipped} already loaded, ${outcome.rowsLoaded.toLocaleString('en-US')} rows this run.`);
-    console.table(await summarizeWarehouse(runtime.warehouse));
-    console.log(`Workflow:     ${stack.temporal.uiUrl}/namespaces/${stack.config.temporal.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`);
+    // The worker stops on Ctrl-C (the SDK handles SIGINT/SIGTERM); the backfill then simply waits in
+    // Temporal for the next run of `dev`, which picks it up where it stopped.
+    const workerStopped = new AbortController();
+    void running.catch(() => undefined).finally(() => workerStopped.abort());
+    const outcome = await watchBackfill(handle, { signal: workerStopped.signal });
+    if (!outcome) {
+      console.log(`Stopped. The backfill is durable in Temporal; run the same command again to resume ${handle.workflowId}.`);
+    } else {
+      console.log(`Backfill done: ${outcome.unitsLoaded} units loaded, ${outcome.unitsSkipped} already loaded, ${outcome.rowsLoaded.toLocaleString('en-US')} rows this run.`);
+      console.table(await summarizeWarehouse(runtime.warehouse));
+      console.log(`Workflow:     ${stack.temporal.uiUrl}/namespaces/${stack.config.temporal.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`);
+      if (flags.exitWhenDone) worker.shutdown();
+      else console.log('Stack is up; press Ctrl-C to stop.');
+    }
     await close();
-    if (!flags.exitWhenDone) console.log('Stack is up; press Ctrl-C to stop.');
-    else worker.shutdown();
     await running;
     await connection.close();
   } finally {
-    await shutdown();
+    if (worker?.getState() === 'RUNNING') worker.shutdown();
     await runtimeClose?.();
     await stack.stop();
   }

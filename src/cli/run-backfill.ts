@@ -33,8 +33,14 @@ export async function startOrAttachBackfill(
   }
 }
 
-/** Waits for the workflow's result while drawing a progress bar from its `progress` query (stderr, TTY only). */
-export async function watchBackfill(handle: WorkflowHandle<typeof seasonBackfill>, opts: { intervalMs?: number } = {}): Promise<SeasonOutcome> {
+/**
+ * Waits for the workflow's result while drawing a progress bar from its `progress` query (stderr).
+ * Resolves undefined when `signal` aborts first (e.g. the local worker stopped: queries would hang).
+ */
+export async function watchBackfill(
+  handle: WorkflowHandle<typeof seasonBackfill>,
+  opts: { intervalMs?: number; signal?: AbortSignal } = {},
+): Promise<SeasonOutcome | undefined> {
   const bar = process.stderr.isTTY
     ? new cliProgress.SingleBar(
         { format: ' {bar} {value}/{total} units | {rows} rows | {running} running | {failed} failed | {state}', hideCursor: true, stream: process.stderr },
@@ -55,22 +61,28 @@ export async function watchBackfill(handle: WorkflowHandle<typeof seasonBackfill
     lastLine = line;
   };
   bar?.start(1, 0, { rows: '0', running: 0, failed: 0, state: 'planning' });
-  const result = handle.result();
+  const aborted = new Promise<undefined>((resolve) => {
+    if (opts.signal?.aborted) resolve(undefined);
+    opts.signal?.addEventListener('abort', () => resolve(undefined), { once: true });
+  });
   let done = false;
   const poll = (async () => {
     while (!done) {
-      const p = await handle.query(progressQuery).catch(() => undefined);
-      if (p) render(p);
-      await new Promise((r) => setTimeout(r, opts.intervalMs ?? 1000));
+      const p = await Promise.race([handle.query(progressQuery).catch(() => undefined), aborted]);
+      if (p && !done) render(p);
+      await Promise.race([new Promise((r) => setTimeout(r, opts.intervalMs ?? 1000)), aborted]);
     }
   })();
   try {
-    return await result;
+    const outcome = await Promise.race([handle.result(), aborted]);
+    done = true;
+    if (outcome) {
+      await poll;
+      render(await handle.query(progressQuery));
+    }
+    return outcome;
   } finally {
     done = true;
-    await poll;
-    const final = await handle.query(progressQuery).catch(() => undefined);
-    if (final) render(final);
     bar?.stop();
   }
 }

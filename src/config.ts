@@ -13,19 +13,28 @@ const optionalString = z
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+const RATE_RE = /^(\d+)\/(\d+)(ms|s|m)$/;
+const RATE_UNIT_MS = { ms: 1, s: 1_000, m: 60_000 } as const;
+
+/** Parses `30/10s` or `100/1m` (requests per window); null when the text is not of that form. */
+export function parseRateSpec(value: string): { requests: number; perMs: number } | null {
+  const m = RATE_RE.exec(value);
+  if (!m || Number(m[1]) === 0 || Number(m[2]) === 0) return null;
+  return { requests: Number(m[1]), perMs: Number(m[2]) * RATE_UNIT_MS[m[3] as keyof typeof RATE_UNIT_MS] };
+}
+
 /** `30/10s`, `100/1m`, or `off`: requests per window for the OpenF1 client's token bucket. */
 const RateLimitSchema = z
   .string()
   .default('30/10s')
   .transform((value, ctx) => {
     if (value === 'off') return false as const;
-    const m = /^(\d+)\/(\d+)(ms|s|m)$/.exec(value);
-    if (!m) {
+    const rate = parseRateSpec(value);
+    if (!rate) {
       ctx.addIssue({ code: 'custom', message: `expected "<requests>/<n>(ms|s|m)" such as "30/10s", or "off"; got "${value}"` });
       return z.NEVER;
     }
-    const unit = { ms: 1, s: 1_000, m: 60_000 }[m[3] as 'ms' | 's' | 'm'];
-    return { requests: Number(m[1]), perMs: Number(m[2]) * unit };
+    return rate;
   });
 
 const UrlSchema = z.string().url();

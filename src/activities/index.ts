@@ -6,6 +6,7 @@ import { createLoadWarehouseActivity } from './load-warehouse.js';
 import { createPlanActivities } from './plan-calendar.js';
 import { createReconcileActivity } from './reconcile-unit.js';
 import { createStageBronzeActivity } from './stage-bronze.js';
+import { withTerminalErrors } from './terminal-errors.js';
 
 export interface ActivityDeps {
   openf1: OpenF1Client;
@@ -16,12 +17,14 @@ export interface ActivityDeps {
 
 /** All activities, bound to the clients the worker created. Workflows type their proxies from this. */
 export function createActivities(deps: ActivityDeps) {
+  const { planSeason, planRound } = createPlanActivities(deps);
   return {
-    ...createPlanActivities(deps),
-    stageBronze: createStageBronzeActivity(deps),
-    convertToSilver: createConvertSilverActivity(deps),
-    loadWarehouse: createLoadWarehouseActivity(deps),
-    reconcileUnit: createReconcileActivity(deps),
+    planSeason: withTerminalErrors(planSeason),
+    planRound: withTerminalErrors(planRound),
+    stageBronze: withTerminalErrors(createStageBronzeActivity(deps)),
+    convertToSilver: withTerminalErrors(createConvertSilverActivity(deps)),
+    loadWarehouse: withTerminalErrors(createLoadWarehouseActivity(deps)),
+    reconcileUnit: withTerminalErrors(createReconcileActivity(deps)),
   };
 }
 

@@ -3,20 +3,17 @@ import type { Activities } from '../activities/index.js';
 import type { UnitOutcome } from '../model/stage-results.js';
 import { unitId, type Unit } from '../model/unit.js';
 
-/** Errors that retrying cannot fix: bad data from the API or a unit that does not reconcile. */
-const TERMINAL_ERRORS = ['OpenF1DataError', 'SilverConversionError', 'ReconcileMismatch', 'BronzeMissing', 'ConfigError', 'ObjectStoreConfigError'];
-
 const { stageBronze } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   // A fetch streams for a long time; a silent worker must be noticed quickly so another resumes it.
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: TERMINAL_ERRORS },
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
 });
 
 const { convertToSilver, loadWarehouse, reconcileUnit } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: TERMINAL_ERRORS },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
 });
 
 /**

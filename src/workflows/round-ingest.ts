@@ -40,7 +40,7 @@ export interface RoundOutcome {
 
 const { planRound } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['OpenF1DataError'] },
+  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
 /** One meeting: plans its (session, driver) units and runs one child workflow per unit. */

@@ -17,7 +17,7 @@ export interface SeasonOutcome {
 
 const { planSeason } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['OpenF1DataError', 'InvalidBackfillInput'] },
+  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
 /**

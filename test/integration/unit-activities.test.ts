@@ -33,6 +33,11 @@ let store: ObjectStore;
 let warehouse: Warehouse;
 let activities: Activities;
 
+/** Runs an activity in a (given or fresh) activity environment, keeping its result type. */
+function inActivity<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...a: A) => Promise<R>, ...args: A): Promise<R> {
+  return env.run(fn, ...args) as Promise<R>;
+}
+
 async function apiRows(): Promise<unknown[]> {
   const res = await fetch(`${reference.url}/car_data?session_key=7953&driver_number=44&speed>=100`);
   assert.equal(res.status, 200);
@@ -72,7 +77,7 @@ describe('stageBronze', () => {
   test('splits an oversized unit into windows and stages exactly the API rows, in order', async () => {
     const env = new MockActivityEnvironment();
     env.on('heartbeat', (d: unknown) => heartbeats.push(structuredClone(d)));
-    full = await env.run(activities.stageBronze, UNIT);
+    full = await inActivity(env, activities.stageBronze, UNIT);
     const expected = await apiRows();
     assert.equal(full.rows, expected.length);
     assert.ok(full.apiRequests > 2, `expected bisection, got ${full.apiRequests} requests`);
@@ -81,7 +86,7 @@ describe('stageBronze', () => {
 
   test('a committed unit is not fetched again', async () => {
     emulator.resetStats();
-    const again = await new MockActivityEnvironment().run(activities.stageBronze, UNIT);
+    const again = await inActivity(new MockActivityEnvironment(), activities.stageBronze, UNIT);
     assert.equal(again.fetched, false);
     assert.equal(again.sha256, full.sha256);
     assert.equal(emulator.stats().requests, 0);
@@ -94,7 +99,7 @@ describe('stageBronze', () => {
     await store.delete(full.manifestKey);
     await store.put(`${full.manifestKey.replace('_manifest.json', '')}part-9999999999999.ndjson.gz`, 'stray');
     emulator.resetStats();
-    const resumed = await new MockActivityEnvironment({ heartbeatDetails: mid }).run(activities.stageBronze, UNIT);
+    const resumed = await inActivity(new MockActivityEnvironment({ heartbeatDetails: mid }), activities.stageBronze, UNIT);
     const expected = await apiRows();
     assert.equal(resumed.rows, expected.length);
     assert.deepEqual(await bronzeRows(resumed.manifestKey), expected);
@@ -111,7 +116,7 @@ describe('stageBronze', () => {
     const other = { ...UNIT, driverNumber: 1 };
     const env = new MockActivityEnvironment();
     env.once('heartbeat', () => env.cancel());
-    await assert.rejects(env.run(activities.stageBronze, other));
+    await assert.rejects(inActivity(env, activities.stageBronze, other));
     assert.equal(await store.head(full.manifestKey.replace('driver=44', 'driver=1')), null);
   });
 });
@@ -119,7 +124,7 @@ describe('stageBronze', () => {
 describe('loadWarehouse: exactly once', () => {
   let bronze: BronzeResult;
   let silver: Awaited<ReturnType<Activities['convertToSilver']>>;
-  const run = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...args: A) => new MockActivityEnvironment().run(fn, ...args);
+  const run = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...args: A) => inActivity(new MockActivityEnvironment(), fn, ...args);
 
   before(async () => {
     bronze = await run(activities.stageBronze, UNIT);
@@ -137,7 +142,9 @@ describe('loadWarehouse: exactly once', () => {
 
   test('a retried insert after a crash post-commit is dropped by the deduplication token', async () => {
     const token = `f1/2023/r01/s7953/d44/speed>=100@${bronze.sha256}`;
-    await insertUnitParquet(warehouse, UNIT, { kind: 'file', path: store.locate(silver.parquetKey).path as string }, token);
+    const location = store.locate(silver.parquetKey);
+    assert.equal(location.kind, 'file');
+    await insertUnitParquet(warehouse, UNIT, location, token);
     assert.deepEqual(await unitChecksum(warehouse, UNIT), silver.checksum);
   });
 

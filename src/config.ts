@@ -126,6 +126,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if ((e.OPENF1_USERNAME === undefined) !== (e.OPENF1_PASSWORD === undefined)) {
     issues.push({ variable: e.OPENF1_USERNAME ? 'OPENF1_PASSWORD' : 'OPENF1_USERNAME', problem: 'OpenF1 credentials need both OPENF1_USERNAME and OPENF1_PASSWORD' });
   }
+  if ((e.S3_ACCESS_KEY_ID === undefined) !== (e.S3_SECRET_ACCESS_KEY === undefined)) {
+    issues.push({ variable: e.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID', problem: 'S3 credentials need both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (or neither, for the AWS default chain)' });
+  }
   if (e.STAGING_URL?.startsWith('file://') && !path.isAbsolute(e.STAGING_URL.slice('file://'.length))) {
     issues.push({ variable: 'STAGING_URL', problem: `file:// staging needs an absolute path, e.g. file:///var/lib/f1-ingest; got "${e.STAGING_URL}"` });
   }

@@ -61,28 +61,30 @@ export async function watchBackfill(
     lastLine = line;
   };
   bar?.start(1, 0, { rows: '0', running: 0, failed: 0, state: 'planning' });
-  const aborted = new Promise<undefined>((resolve) => {
-    if (opts.signal?.aborted) resolve(undefined);
-    opts.signal?.addEventListener('abort', () => resolve(undefined), { once: true });
+  // Every call runs under one signal, so stopping cancels the in-flight long-poll instead of
+  // leaving it to retry on a closed connection.
+  const stop = new AbortController();
+  opts.signal?.addEventListener('abort', () => stop.abort(), { once: true });
+  if (opts.signal?.aborted) stop.abort();
+  const call = <R>(fn: () => Promise<R>) => handle.client.withAbortSignal(stop.signal, fn);
+  const stopped = new Promise<undefined>((resolve) => {
+    if (stop.signal.aborted) resolve(undefined);
+    stop.signal.addEventListener('abort', () => resolve(undefined), { once: true });
   });
-  let done = false;
   const poll = (async () => {
-    while (!done) {
-      const p = await Promise.race([handle.query(progressQuery).catch(() => undefined), aborted]);
-      if (p && !done) render(p);
-      await Promise.race([new Promise((r) => setTimeout(r, opts.intervalMs ?? 1000)), aborted]);
+    while (!stop.signal.aborted) {
+      const p = await call(() => handle.query(progressQuery)).catch(() => undefined);
+      if (p && !stop.signal.aborted) render(p);
+      await Promise.race([new Promise((r) => setTimeout(r, opts.intervalMs ?? 1000)), stopped]);
     }
   })();
   try {
-    const outcome = await Promise.race([handle.result(), aborted]);
-    done = true;
-    if (outcome) {
-      await poll;
-      render(await handle.query(progressQuery));
-    }
+    const outcome = await Promise.race([call(() => handle.result()).catch((err) => (stop.signal.aborted ? undefined : Promise.reject(err))), stopped]);
+    if (outcome) render(await handle.query(progressQuery));
     return outcome;
   } finally {
-    done = true;
+    stop.abort();
+    await poll;
     bar?.stop();
   }
 }

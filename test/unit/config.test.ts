@@ -30,6 +30,7 @@ const invalid: Array<[string, NodeJS.ProcessEnv, RegExp]> = [
   ['relative file staging', { STAGING_URL: 'file://rel/dir' }, /STAGING_URL: file:\/\/ staging needs an absolute path/],
   ['database identifier', { CLICKHOUSE_DATABASE: 'f1; DROP' }, /CLICKHOUSE_DATABASE: expected an identifier/],
   ['half credentials', { OPENF1_USERNAME: 'me' }, /OPENF1_PASSWORD: OpenF1 credentials need both/],
+  ['half S3 credentials', { S3_ACCESS_KEY_ID: 'ak' }, /S3_SECRET_ACCESS_KEY: S3 credentials need both/],
   ['timeout not a number', { OPENF1_REQUEST_TIMEOUT_MS: 'soon' }, /OPENF1_REQUEST_TIMEOUT_MS/],
 ];
 

@@ -4,6 +4,7 @@ import { unitId, type Unit } from '../model/unit.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { deleteUnitRows, insertUnitParquet, refreshDriverSessionStats, unitChecksum, type ParquetSource } from '../warehouse/unit-tables.js';
 import type { Warehouse } from '../warehouse/warehouse-client.js';
+import { keepAlive } from './keep-alive.js';
 
 export interface LoadDeps {
   warehouse: Warehouse;
@@ -37,6 +38,10 @@ export function createLoadWarehouseActivity(deps: LoadDeps) {
    * otherwise it is inserted as one deduplicated block.
    */
   return async function loadWarehouse(unit: Unit, bronze: BronzeResult, silver: SilverResult): Promise<LoadResult> {
+    return keepAlive(load(unit, bronze, silver));
+  };
+
+  async function load(unit: Unit, bronze: BronzeResult, silver: SilverResult): Promise<LoadResult> {
     const started = Date.now();
     const present = await unitChecksum(deps.warehouse, unit);
     if (present.rows > 0 && sameChecksum(present, silver.checksum)) {
@@ -56,5 +61,5 @@ export function createLoadWarehouseActivity(deps: LoadDeps) {
     }
     const after = await unitChecksum(deps.warehouse, unit);
     return { rowsInWarehouse: after.rows, action: replacing ? 'replaced' : 'inserted', durationMs: Date.now() - started };
-  };
+  }
 }

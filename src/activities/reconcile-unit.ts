@@ -4,13 +4,14 @@ import type { BronzeResult, LoadResult, SilverResult } from '../model/stage-resu
 import { unitId, type Unit } from '../model/unit.js';
 import { unitChecksum } from '../warehouse/unit-tables.js';
 import type { Warehouse } from '../warehouse/warehouse-client.js';
+import { keepAlive } from './keep-alive.js';
 import { sameChecksum } from './load-warehouse.js';
 
 export function createReconcileActivity(deps: { warehouse: Warehouse }) {
   /** Reconcile: bronze rows = silver rows = ClickHouse rows (and content checksums), logged to ingest_log; a mismatch fails the unit loudly. */
   return async function reconcileUnit(unit: Unit, bronze: BronzeResult, silver: SilverResult, load: LoadResult): Promise<{ rows: number }> {
     const execution = Context.current().info.workflowExecution;
-    const inWarehouse = await unitChecksum(deps.warehouse, unit);
+    const inWarehouse = await keepAlive(unitChecksum(deps.warehouse, unit));
     const ok = bronze.rows === silver.rows && sameChecksum(inWarehouse, silver.checksum);
     await deps.warehouse.client.insert({
       table: `${deps.warehouse.database}.ingest_log`,

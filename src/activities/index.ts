@@ -17,10 +17,12 @@ export interface ActivityDeps {
 
 /** All activities, bound to the clients the worker created. Workflows type their proxies from this. */
 export function createActivities(deps: ActivityDeps) {
-  const { planSeason, planRound } = createPlanActivities(deps);
+  const { planSeason, planRound, planDryRun, planIncremental } = createPlanActivities(deps);
   return {
     planSeason: withTerminalErrors(planSeason),
     planRound: withTerminalErrors(planRound),
+    planDryRun: withTerminalErrors(planDryRun),
+    planIncremental: withTerminalErrors(planIncremental),
     stageBronze: withTerminalErrors(createStageBronzeActivity(deps)),
     convertToSilver: withTerminalErrors(createConvertSilverActivity(deps)),
     loadWarehouse: withTerminalErrors(createLoadWarehouseActivity(deps)),

@@ -11,7 +11,11 @@ import { unitId, unitPrefix, type Unit } from '../model/unit.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { readJsonObject } from './object-json.js';
 
-/** Heartbeat details: the parts already committed, so a retried attempt resumes after them. */
+/**
+ * The parts already committed. Sent as heartbeat details (a retried attempt resumes after them) and
+ * written beside the parts as `_progress.json`, because a fetch cancelled by a pause is resumed by
+ * a new activity, which gets no heartbeat details.
+ */
 const StageProgressSchema = z.object({ parts: z.array(BronzePartSchema), apiRequests: z.number().int() });
 type StageProgress = z.infer<typeof StageProgressSchema>;
 
@@ -28,6 +32,10 @@ export function unitApiFilters(unit: Unit): Filter[] {
 
 export function bronzeManifestKey(unit: Unit): string {
   return `${unitPrefix('bronze', unit)}/_manifest.json`;
+}
+
+function progressKey(unit: Unit): string {
+  return `${unitPrefix('bronze', unit)}/_progress.json`;
 }
 
 function treeHash(parts: BronzePart[]): string {
@@ -49,8 +57,10 @@ export function createStageBronzeActivity(deps: { openf1: OpenF1Client; store: O
     const committed = await readJsonObject(deps.store, manifestKey, BronzeManifestSchema);
     if (committed) return summarize(manifestKey, committed, false, started);
 
-    const resumed = StageProgressSchema.safeParse(ctx.info.heartbeatDetails);
-    const progress: StageProgress = resumed.success ? resumed.data : { parts: [], apiRequests: 0 };
+    const fromHeartbeat = StageProgressSchema.safeParse(ctx.info.heartbeatDetails);
+    const progress: StageProgress = fromHeartbeat.success
+      ? fromHeartbeat.data
+      : ((await readJsonObject(deps.store, progressKey(unit), StageProgressSchema)) ?? { parts: [], apiRequests: 0 });
     const from = progress.parts.at(-1)?.to ?? unit.dateStart;
     const prefix = unitPrefix('bronze', unit);
     const filters = unitApiFilters(unit);
@@ -78,6 +88,7 @@ export function createStageBronzeActivity(deps: { openf1: OpenF1Client; store: O
           await Promise.all([pipeline(Readable.from(lines()), gzip), deps.store.put(key, gzip, { contentType: 'application/x-ndjson' })]);
           progress.parts.push({ key, from: window.from, to: window.to, rows: count, bytes, sha256: hash.digest('hex') });
           ctx.heartbeat(progress);
+          await deps.store.put(progressKey(unit), JSON.stringify(progress), { contentType: 'application/json' });
         },
         { signal: ctx.cancellationSignal },
       );
@@ -97,6 +108,7 @@ export function createStageBronzeActivity(deps: { openf1: OpenF1Client; store: O
     };
     await removeStrayParts(deps.store, prefix, manifest);
     await deps.store.put(manifestKey, JSON.stringify(manifest, null, 2), { contentType: 'application/json' });
+    await deps.store.delete(progressKey(unit));
     return summarize(manifestKey, manifest, true, started);
   };
 }

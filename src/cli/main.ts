@@ -1,7 +1,6 @@
-import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig, type AppConfig } from '../config.js';
+import { ConfigError, loadConfig } from '../config.js';
 import { startDevStack } from '../dev/dev-stack.js';
 import { createRuntime } from '../runtime.js';
 import { createIngestWorker, runWorker } from '../worker.js';
@@ -10,6 +9,12 @@ import { addBackfillOptions, backfillInputFromFlags, type BackfillFlags } from '
 import { emulatorCommand } from './emulator-command.js';
 import { CliUsageError, startOrAttachBackfill, validateBackfillInput, watchBackfill } from './run-backfill.js';
 import { summarizeWarehouse } from './warehouse-summary.js';
+import { controlCommands } from './control-commands.js';
+import { printDryRun } from './dry-run-report.js';
+import { scheduleCommand } from './schedule-commands.js';
+import { setupCommand } from './setup-command.js';
+import { connectClient } from './temporal-client.js';
+import { UnknownRoundsError } from '../planning/calendar-planner.js';
 
 function int(flag: string) {
   return (value: string): number => {
@@ -17,11 +22,6 @@ function int(flag: string) {
     if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${flag} takes a whole number; got "${value}"`);
     return n;
   };
-}
-
-async function temporalClient(config: AppConfig): Promise<{ client: Client; close(): Promise<void> }> {
-  const connection = await Connection.connect({ address: config.temporal.address });
-  return { client: new Client({ connection, namespace: config.temporal.namespace }), close: () => connection.close() };
 }
 
 const program = new Command('f1-ingest')
@@ -57,7 +57,7 @@ addBackfillOptions(
       maxConcurrentActivities: stack.config.worker.maxConcurrentActivities,
     });
     const running = worker.run();
-    const { client, close } = await temporalClient(stack.config);
+    const { client, close } = await connectClient(stack.config);
     console.log(`Temporal UI:  ${stack.temporal.uiUrl}/namespaces/${stack.config.temporal.namespace}/workflows`);
     console.log(`OpenF1 API:   ${stack.emulator.url} (local emulator)`);
     console.log(`Staging:      ${stack.config.staging.url}${stack.minio ? ` (MinIO console ${stack.minio.consoleUrl})` : ''}`);
@@ -90,11 +90,17 @@ addBackfillOptions(
 
 addBackfillOptions(program.command('backfill').description('Start a season backfill on the configured Temporal cluster'))
   .option('--no-wait', 'print the workflow ID and return without waiting')
-  .action(async (flags: BackfillFlags & { wait: boolean }) => {
+  .option('--dry-run', 'print units, expected rows and requests and the ETA under the rate limit; fetch no telemetry, start nothing')
+  .action(async (flags: BackfillFlags & { wait: boolean; dryRun?: boolean }) => {
     if (flags.season === undefined) throw new CliUsageError('--season is required, e.g. --season 2023');
     const config = loadConfig();
     const input = backfillInputFromFlags(flags);
-    const { client, close } = await temporalClient(config);
+    validateBackfillInput(input);
+    if (flags.dryRun) {
+      await printDryRun(config, input);
+      return;
+    }
+    const { client, close } = await connectClient(config);
     try {
       const { handle, attached } = await startOrAttachBackfill(client, config.temporal.taskQueue, input);
       console.log(`${attached ? 'Attached to running' : 'Started'} backfill ${handle.workflowId}`);
@@ -110,6 +116,9 @@ program
   .action(async () => runWorker(loadConfig()));
 
 program.addCommand(emulatorCommand(int));
+for (const command of controlCommands()) program.addCommand(command);
+program.addCommand(scheduleCommand());
+program.addCommand(setupCommand());
 
 program
   .command('sql')
@@ -129,7 +138,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return 0;
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof CliUsageError) {
+    if (err instanceof ConfigError || err instanceof CliUsageError || err instanceof UnknownRoundsError) {
       console.error(err.message);
       return 2;
     }

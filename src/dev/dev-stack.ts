@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { loadConfig, type AppConfig } from '../config.js';
 import { startEmulator, type Emulator } from '../emulator/index.js';
+import { SEARCH_ATTRIBUTES } from '../model/search-attributes.js';
 import { startMinio, type MinioServer } from './minio.js';
 import { startTemporalDevServer, type TemporalDevServer } from './temporal-server.js';
 
@@ -42,6 +43,7 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
       dbFile: join(opts.dataDir, 'temporal', 'temporal.db'),
       port: ports.temporal,
       uiPort: ports.temporalUi,
+      searchAttributes: SEARCH_ATTRIBUTES,
       logDir,
     });
     started.push(temporal.handle);

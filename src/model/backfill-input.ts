@@ -49,6 +49,8 @@ export const BackfillInputSchema = z
     maxConcurrentRounds: z.number().int().min(1).max(24).default(2),
     /** (session, driver) units ingested at once per round. Default 8. */
     maxConcurrentUnits: z.number().int().min(1).max(200).default(8),
+    /** Report units, expected rows and requests and the ETA under the rate limit; fetch and write nothing. Default false. */
+    dryRun: z.boolean().default(false),
   })
   .strict();
 
@@ -71,3 +73,12 @@ export function toOpenF1Filters(filters: BackfillSpec['filters']): Filter[] {
     .filter((name) => filters[name] !== undefined)
     .map((name) => ({ field: FILTER_FIELDS[name].field, op: FILTER_FIELDS[name].op, value: filters[name] as number }));
 }
+
+/**
+ * Input of the scheduled `incrementalIngest`: the backfill's scope, minus what only makes sense
+ * once. `since` seeds the watermark of the very first run (default: the start of the season).
+ */
+export const IncrementalInputSchema = BackfillInputSchema.omit({ maxConcurrentRounds: true, dryRun: true })
+  .extend({ since: z.iso.datetime({ offset: true }).optional() })
+  .strict();
+export type IncrementalInput = z.input<typeof IncrementalInputSchema>;

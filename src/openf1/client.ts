@@ -108,6 +108,8 @@ export class OpenF1Client {
   private readonly counters: ClientStats = { requests: 0, retries: 0, throttled: 0, bisections: 0 };
   /** windowKey -> window size (ms) that worked after a larger one did not. */
   private readonly windowSizes = new Map<string, number>();
+  /** The request budget this client keeps to (planning uses it to estimate durations). */
+  readonly rateLimit: RateLimit | false;
 
   constructor(opts: OpenF1ClientOptions = {}) {
     const base = new URL(opts.baseUrl ?? DEFAULT_BASE_URL);
@@ -125,6 +127,7 @@ export class OpenF1Client {
 
     const rawFetch = opts.fetchImpl ?? globalThis.fetch;
     const rateLimit = opts.rateLimit ?? { requests: 30, perMs: 10_000 };
+    this.rateLimit = rateLimit;
     const limiter = rateLimit === false ? undefined : new RateLimiter(rateLimit, { now, sleep: this.sleep });
     const timeoutMs = opts.requestTimeoutMs ?? 30_000;
     const auth = opts.auth

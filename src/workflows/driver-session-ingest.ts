@@ -1,12 +1,24 @@
-import { proxyActivities } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { UnitOutcome } from '../model/stage-results.js';
+import { F1Stage } from '../model/search-attributes.js';
+import type { BronzeResult, UnitOutcome } from '../model/stage-results.js';
 import { unitId, type Unit } from '../model/unit.js';
+import { pauseSignal, resumeSignal } from './messages.js';
 
 const { stageBronze } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   // A fetch streams for a long time; a silent worker must be noticed quickly so another resumes it.
   heartbeatTimeout: '2 minutes',
+  // A pause cancels the fetch; wait until it has really stopped writing before anything else runs.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
 });
 
@@ -16,21 +28,62 @@ const { convertToSilver, loadWarehouse, reconcileUnit } = proxyActivities<Activi
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
 });
 
+type Stage = 'fetch' | 'convert' | 'load' | 'reconcile' | 'done' | 'paused';
+
 /**
  * One driver's car_data for one session: fetch+stage (bronze) -> convert (silver) -> load -> reconcile.
  * Each step's result is recorded in history, so after a crash the unit resumes at the first
  * unfinished step; only keys, counts and checksums pass through here.
  */
 export async function driverSessionIngest(unit: Unit): Promise<UnitOutcome> {
-  const bronze = await stageBronze(unit);
+  let paused = false;
+  let fetchScope: CancellationScope | undefined;
+  setHandler(pauseSignal, () => {
+    paused = true;
+    // The fetch stops at its next heartbeat; what it staged is kept and the next attempt resumes after it.
+    fetchScope?.cancel();
+  });
+  setHandler(resumeSignal, () => {
+    paused = false;
+  });
+
+  const enter = async (stage: Stage) => {
+    if (paused) {
+      upsertSearchAttributes([{ key: F1Stage, value: 'paused' }]);
+      await condition(() => !paused);
+    }
+    upsertSearchAttributes([{ key: F1Stage, value: stage }]);
+  };
+
+  let bronze: BronzeResult | undefined;
+  while (!bronze) {
+    await enter('fetch');
+    fetchScope = new CancellationScope();
+    try {
+      bronze = await fetchScope.run(() => stageBronze(unit));
+    } catch (err) {
+      // Cancelled by our own pause: go round and wait for resume. Any other cancellation is real.
+      if (!(paused && isCancellation(err) && !CancellationScope.current().consideredCancelled)) throw err;
+    } finally {
+      fetchScope = undefined;
+    }
+  }
+  await enter('convert');
   const silver = await convertToSilver(unit, bronze);
-  const load = await loadWarehouse(unit, bronze, silver);
-  const reconciled = await reconcileUnit(unit, bronze, silver, load);
+  await enter('load');
+  // Once loading starts the unit finishes (load is one atomic insert, reconcile only reads and
+  // logs): a cancel arriving now never leaves a unit loaded but unreconciled.
+  const rowsLoaded = await CancellationScope.nonCancellable(async () => {
+    const load = await loadWarehouse(unit, bronze, silver);
+    upsertSearchAttributes([{ key: F1Stage, value: 'reconcile' }]);
+    return (await reconcileUnit(unit, bronze, silver, load)).rows;
+  });
+  upsertSearchAttributes([{ key: F1Stage, value: 'done' }]);
   return {
     unitId: unitId(unit),
     status: 'loaded',
     rowsFetched: bronze.rows,
-    rowsLoaded: reconciled.rows,
+    rowsLoaded,
     bytesStaged: bronze.bytes,
     apiRequests: bronze.apiRequests,
   };

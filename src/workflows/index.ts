@@ -2,3 +2,4 @@
 export { seasonBackfill } from './season-backfill.js';
 export { roundIngest } from './round-ingest.js';
 export { driverSessionIngest } from './driver-session-ingest.js';
+export { incrementalIngest } from './incremental-ingest.js';

@@ -1,21 +1,13 @@
-import {
-  ApplicationFailure,
-  executeChild,
-  getExternalWorkflowHandle,
-  proxyActivities,
-  setHandler,
-  WorkflowIdReusePolicy,
-} from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ApplicationFailure, CancellationScope, getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { RoundPlan } from '../activities/plan-calendar.js';
-import type { Filter } from '../openf1/filters.js';
-import type { UnitOutcome } from '../model/stage-results.js';
 import { unitId } from '../model/unit.js';
-import { settleWithConcurrency } from './bounded-concurrency.js';
-import { driverSessionIngest } from './driver-session-ingest.js';
-import { progressQuery, unitReportSignal, unitsPlannedSignal, type UnitReport } from './messages.js';
+import type { Filter } from '../openf1/filters.js';
+import { runUnitChild } from './run-unit-child.js';
+import { progressQuery, setConcurrencyUpdate, unitConcurrencySignal, unitReportSignal, unitsPlannedSignal, type UnitReport } from './messages.js';
+import { handlePauseResume } from './pause-forwarding.js';
 import { ProgressTracker } from './progress-tracker.js';
+import { WorkPool } from './work-pool.js';
 
 export interface RoundIngestInput {
   season: number;
@@ -26,6 +18,8 @@ export interface RoundIngestInput {
   maxConcurrentUnits: number;
   /** Season workflow to report unit progress to; absent when the round runs on its own. */
   parentWorkflowId?: string;
+  /** Start paused (the season was paused when this round started). */
+  paused?: boolean;
 }
 
 export interface RoundOutcome {
@@ -45,8 +39,29 @@ const { planRound } = proxyActivities<Activities>({
 
 /** One meeting: plans its (session, driver) units and runs one child workflow per unit. */
 export async function roundIngest(input: RoundIngestInput): Promise<RoundOutcome> {
-  const tracker = new ProgressTracker(new Date());
-  setHandler(progressQuery, () => tracker.progress);
+  const tracker = new ProgressTracker();
+  CancellationScope.current().cancelRequested.catch(() => (tracker.state = 'cancelling'));
+  const pool = new WorkPool(input.maxConcurrentUnits);
+  pool.paused = input.paused ?? false;
+  const running = new Set<string>();
+  setHandler(progressQuery, () => tracker.snapshot(pool));
+  handlePauseResume(pool, running);
+  setHandler(unitConcurrencySignal, (n) => pool.setLimit(n));
+  setHandler(
+    setConcurrencyUpdate,
+    ({ maxConcurrentUnits }) => {
+      pool.setLimit(maxConcurrentUnits as number);
+      return { maxConcurrentUnits: pool.maxConcurrent };
+    },
+    {
+      validator: ({ maxConcurrentUnits, maxConcurrentRounds }) => {
+        if (maxConcurrentRounds !== undefined) throw new Error('maxConcurrentRounds: a round runs no rounds; send it to the season workflow');
+        if (!Number.isInteger(maxConcurrentUnits) || (maxConcurrentUnits as number) < 1 || (maxConcurrentUnits as number) > 200) {
+          throw new Error(`maxConcurrentUnits: ${JSON.stringify(maxConcurrentUnits)} is not allowed; expected a whole number 1..200`);
+        }
+      },
+    },
+  );
   const parent = input.parentWorkflowId ? getExternalWorkflowHandle(input.parentWorkflowId) : undefined;
   const report = async (r: UnitReport) => {
     tracker.report(r);
@@ -63,35 +78,21 @@ export async function roundIngest(input: RoundIngestInput): Promise<RoundOutcome
     filters: input.filters,
   });
   tracker.planned(units.length);
-  tracker.progress.state = 'running';
+  tracker.state = 'running';
   await parent?.signal(unitsPlannedSignal, units.length).catch(() => undefined);
 
-  const results = await settleWithConcurrency(units, input.maxConcurrentUnits, async (unit): Promise<UnitOutcome> => {
+  const results = await pool.settleAll(units, async (unit) => {
     const id = unitId(unit);
-    await report({ unitId: id, status: 'running' });
+    running.add(id);
     try {
-      const outcome = await executeChild(driverSessionIngest, {
-        workflowId: id,
-        args: [unit],
-        // A unit that completed before is not run again by a later backfill of the same scope;
-        // a failed, cancelled or terminated one may be.
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-      });
-      await report(outcome);
-      return outcome;
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        const skipped: UnitOutcome = { unitId: id, status: 'skipped', rowsFetched: 0, rowsLoaded: 0, bytesStaged: 0, apiRequests: 0 };
-        await report(skipped);
-        return skipped;
-      }
-      await report({ unitId: id, status: 'failed' });
-      throw err;
+      return await runUnitChild(unit, report);
+    } finally {
+      running.delete(id);
     }
   });
 
   const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [unitId(units[i])] : []));
-  tracker.progress.state = failed.length ? 'failed' : 'done';
+  tracker.state = failed.length ? 'failed' : 'done';
   const outcomes = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const outcome: RoundOutcome = {
     label: input.plan.label,

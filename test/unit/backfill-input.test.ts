@@ -4,7 +4,7 @@ import { BackfillInputSchema, describeInputIssues, toOpenF1Filters } from '../..
 
 test('only season is required; defaults are filled in', () => {
   const spec = BackfillInputSchema.parse({ season: 2023 });
-  assert.deepEqual(spec, { season: 2023, includeTesting: false, maxConcurrentRounds: 2, maxConcurrentUnits: 8 });
+  assert.deepEqual(spec, { season: 2023, includeTesting: false, maxConcurrentRounds: 2, maxConcurrentUnits: 8, dryRun: false });
 });
 
 test('filters become OpenF1 filters in a stable order', () => {

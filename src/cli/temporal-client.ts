@@ -1,0 +1,18 @@
+import { Client, Connection } from '@temporalio/client';
+import type { AppConfig } from '../config.js';
+
+/** A Temporal client for one CLI command; `close` releases the connection so the process can exit. */
+export async function connectClient(config: AppConfig): Promise<{ client: Client; close(): Promise<void> }> {
+  const connection = await Connection.connect({ address: config.temporal.address });
+  return { client: new Client({ connection, namespace: config.temporal.namespace }), close: () => connection.close() };
+}
+
+/** Runs `fn` with a client for the configured cluster and always closes it. */
+export async function withClient<R>(config: AppConfig, fn: (client: Client) => Promise<R>): Promise<R> {
+  const { client, close } = await connectClient(config);
+  try {
+    return await fn(client);
+  } finally {
+    await close();
+  }
+}

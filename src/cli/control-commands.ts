@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config.js';
 import { pauseSignal, progressQuery, resumeSignal, setConcurrencyUpdate } from '../workflows/messages.js';
@@ -14,9 +14,10 @@ function positive(flag: string) {
   };
 }
 
-/** Temporal's not-found, said in terms of what to do. */
+/** Temporal's not-found and a refused update, said in terms of what to do. */
 function notFound(id: string, err: unknown): never {
   if (err instanceof WorkflowNotFoundError) throw new CliUsageError(`No workflow "${id}" in this namespace. Backfill IDs look like f1/2023/backfill-<hash>; find them in the Temporal UI or with \`temporal workflow list\`.`);
+  if (err instanceof WorkflowUpdateFailedError) throw new CliUsageError(`${id} refused the change: ${(err.cause as Error | undefined)?.message ?? err.message}`);
   throw err;
 }
 

@@ -1,4 +1,4 @@
-import { condition } from '@temporalio/workflow';
+import { CancellationScope, CancelledFailure, condition } from '@temporalio/workflow';
 
 /**
  * Starts work items one by one while fewer than `limit` run and the pool is not paused; the limit
@@ -43,6 +43,9 @@ export class WorkPool {
       // On cancellation, children are being cancelled too: wait for them so nothing is left mid-flight.
       await Promise.all(started);
     }
+    // Everything may have started before the cancel arrived: the workflow must still end cancelled,
+    // not failed by the children's cancellations.
+    if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('cancelled while running');
     return results;
   }
 }

@@ -110,12 +110,31 @@ step_minio() {
   say "minio: built $MINIO_VERSION with go install into .tools/bin/minio ($(elapsed "$started"))"
 }
 
+# Only for the test that runs `docker-compose config` on docker-compose.yml (no Docker engine is
+# needed or installed: --no-install-recommends keeps apt from pulling docker.io). Optional: where
+# apt is unavailable the check is skipped, not failed.
+step_docker_compose() {
+  local started=$SECONDS
+  if command -v docker-compose >/dev/null 2>&1; then
+    say "docker-compose: present"
+    return
+  fi
+  if ! command -v apt-get >/dev/null 2>&1 || [[ $(id -u) -ne 0 ]]; then
+    say "docker-compose: not installed (needs apt-get as root); the compose config check will be skipped"
+    return
+  fi
+  run_logged "apt-get update" apt-get update -qq
+  run_logged "apt-get install docker-compose" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose
+  say "docker-compose: $(docker-compose version --short) installed with apt-get ($(elapsed "$started"))"
+}
+
 main() {
   cd "$repo_root"
   mkdir -p "$tools_dir"
   step_node_modules
   step_temporal
   step_minio
+  step_docker_compose
 }
 
 main "$@"

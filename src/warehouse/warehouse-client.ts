@@ -1,6 +1,6 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { AppConfig } from '../config.js';
 
 /** A ClickHouse client plus the database our tables live in. */
@@ -21,6 +21,9 @@ export function openWarehouse(config: AppConfig['clickhouse']): Warehouse {
   let client: ClickHouseClient;
   if (config.mode === 'embedded') {
     mkdirSync(config.path, { recursive: true });
+    // Loaded only in embedded mode: chDB's native library is large, and a server-mode worker
+    // (e.g. the production image) need not ship it.
+    const { createChdbConnection } = createRequire(import.meta.url)('chdb/connection') as typeof import('chdb/connection');
     // chdb types its connection against @clickhouse/client-common, which @clickhouse/client now
     // vendors as its own copy: structurally the same contract, nominally two types.
     const connection = createChdbConnection({ path: config.path }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { defaultDataDir } from '../../src/emulator/calendar-data.js';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
+import type { Emulator } from '../../src/emulator/index.js';
+import { emulatorFleet } from '../helpers/emulator-fleet.js';
 
 interface CarData {
   brake: number;
@@ -32,17 +33,11 @@ const SPRINT = 9506; // 2024 Miami sprint: 30 min, 20 drivers
 const KEYS = ['brake', 'date', 'driver_number', 'drs', 'meeting_key', 'n_gear', 'rpm', 'session_key', 'speed', 'throttle'];
 const DATE_FORMAT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}000\+00:00$/;
 
-const emulators: Emulator[] = [];
-async function start(options: EmulatorOptions = {}): Promise<Emulator> {
-  const emulator = await startEmulator(options);
-  emulators.push(emulator);
-  return emulator;
-}
+const start = emulatorFleet();
 let emulator: Emulator;
 before(async () => {
   emulator = await start({ maxRows: 1_000_000 });
 });
-after(() => Promise.all(emulators.map((e) => e.close())));
 
 async function getText(query: string, on = emulator): Promise<{ status: number; text: string; type: string }> {
   const res = await fetch(`${on.url}/car_data?${query}`);

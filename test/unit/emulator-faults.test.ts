@@ -1,19 +1,15 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { before, beforeEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startEmulator, type Emulator, type EmulatorOptions, type FaultConfig } from '../../src/emulator/index.js';
+import type { Emulator, FaultConfig } from '../../src/emulator/index.js';
+import { emulatorFleet } from '../helpers/emulator-fleet.js';
 
 const SPRINT = 9506; // 2024 Miami sprint: 30 min, 20 drivers
 const OTHER_SPRINT = 9672;
 const CAR_DATA = `/car_data?session_key=${SPRINT}&driver_number=1`;
 
-const emulators: Emulator[] = [];
-async function start(options: EmulatorOptions = {}): Promise<Emulator> {
-  const emulator = await startEmulator(options);
-  emulators.push(emulator);
-  return emulator;
-}
+const start = emulatorFleet();
 let emulator: Emulator;
 before(async () => {
   emulator = await start();
@@ -22,7 +18,6 @@ beforeEach(() => {
   emulator.setFaults({});
   emulator.resetStats();
 });
-after(() => Promise.all(emulators.map((e) => e.close())));
 
 const root = (e: Emulator): string => e.url.replace(/\/v1$/, '');
 

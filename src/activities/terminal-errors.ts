@@ -1,15 +1,23 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 
 /**
- * Errors are transient unless marked terminal: the OpenF1 client and the object stores flag each
- * error `retryable`, and one that is not (bad data, bad credentials, a missing bucket) becomes a
- * non-retryable ApplicationFailure of the same `type`, so Temporal stops retrying at once.
+ * How an activity's error reaches Temporal.
+ * - Cancelled (a pause or cancel reached the activity at a heartbeat): whatever the aborted I/O
+ *   threw (a transport error, a failed upload), it is reported as a cancellation, not a failure
+ *   that would fail the unit.
+ * - Errors are transient unless marked terminal: the OpenF1 client and the object stores flag each
+ *   error `retryable`, and one that is not (bad data, bad credentials, a missing bucket) becomes a
+ *   non-retryable ApplicationFailure of the same `type`, so Temporal stops retrying at once.
  */
 export function withTerminalErrors<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
   const wrapped = async (...args: A): Promise<R> => {
     try {
       return await fn(...args);
     } catch (err) {
+      if (Context.current().cancellationSignal.aborted && !(err instanceof CancelledFailure)) {
+        throw new CancelledFailure('activity cancelled', [], err instanceof Error ? err : undefined);
+      }
       if (err instanceof Error && (err as { retryable?: unknown }).retryable === false) {
         const type = typeof (err as { type?: unknown }).type === 'string' ? (err as unknown as { type: string }).type : err.name;
         throw ApplicationFailure.create({ message: err.message, type, nonRetryable: true, cause: err });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { resolveBinary } from './binaries.js';
-import { HostSchema, PortSchema, withFreePorts } from './ports.js';
+import { HostSchema, PortSchema, startOnFreePorts } from './ports.js';
 import { startProcess, type ProcessHandle } from './process.js';
 
 export const MinioOptionsSchema = z.object({
@@ -38,7 +38,10 @@ const PROBE_TIMEOUT_MS = 1_000;
 /** Starts a single-drive MinIO server and resolves once `/minio/health/live` answers. */
 export async function startMinio(options: MinioOptions): Promise<MinioServer> {
   const opts = MinioOptionsSchema.parse(options);
-  const [port, consolePort] = await withFreePorts(opts.host, [opts.port, opts.consolePort]);
+  return startOnFreePorts(opts.host, [opts.port, opts.consolePort], ([port, consolePort]) => launch(opts, port, consolePort));
+}
+
+async function launch(opts: z.output<typeof MinioOptionsSchema>, port: number, consolePort: number): Promise<MinioServer> {
   const endpoint = `http://${opts.host}:${port}`;
   const handle = await startProcess({
     name: 'minio',

@@ -43,6 +43,23 @@ export async function withFreePorts(host: string, ports: readonly number[]): Pro
   return ports.map((port) => (port === 0 ? (picked.shift() as number) : port));
 }
 
+/**
+ * Starts a service on `ports` (0 = pick a free one). Picking a port and the service binding it
+ * leave a window in which another process can take it; when that happens to a port we picked,
+ * pick again rather than fail the caller.
+ */
+export async function startOnFreePorts<T>(host: string, ports: readonly number[], start: (chosen: number[]) => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    const chosen = await withFreePorts(host, ports);
+    try {
+      return await start(chosen);
+    } catch (err) {
+      const clash = err instanceof Error && /address already in use/i.test(err.message);
+      if (!clash || !ports.includes(0) || attempt >= attempts) throw err;
+    }
+  }
+}
+
 function listenOnAnyPort(server: Server, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);

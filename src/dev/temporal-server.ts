@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { z } from 'zod';
 import { resolveBinary } from './binaries.js';
-import { HostSchema, PortSchema, withFreePorts } from './ports.js';
+import { HostSchema, PortSchema, startOnFreePorts } from './ports.js';
 import { startProcess, type ProcessHandle } from './process.js';
 
 /** Search attribute types accepted by `temporal server start-dev --search-attribute Name=Type`. */
@@ -50,9 +50,12 @@ const PROBE_INTERVAL_MS = 200;
  */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   const opts = TemporalDevServerOptionsSchema.parse(options);
-  const [port, uiPort] = await withFreePorts(opts.host, [opts.port, opts.uiPort]);
-  const address = `${opts.host}:${port}`;
   mkdirSync(dirname(opts.dbFile), { recursive: true });
+  return startOnFreePorts(opts.host, [opts.port, opts.uiPort], ([port, uiPort]) => launch(opts, port, uiPort));
+}
+
+async function launch(opts: z.output<typeof TemporalDevServerOptionsSchema>, port: number, uiPort: number): Promise<TemporalDevServer> {
+  const address = `${opts.host}:${port}`;
   const handle = await startProcess({
     name: 'temporal',
     command: resolveBinary('temporal'),

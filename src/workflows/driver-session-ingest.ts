@@ -38,10 +38,16 @@ type Stage = 'fetch' | 'convert' | 'load' | 'reconcile' | 'done' | 'paused';
 export async function driverSessionIngest(unit: Unit): Promise<UnitOutcome> {
   let paused = false;
   let fetchScope: CancellationScope | undefined;
+  // Set when a pause cancelled the running fetch: the resume may arrive before the fetch has
+  // acknowledged the cancel, so "still paused" cannot tell our cancel from a real one.
+  let fetchCancelledByPause = false;
   setHandler(pauseSignal, () => {
     paused = true;
     // The fetch stops at its next heartbeat; what it staged is kept and the next attempt resumes after it.
-    fetchScope?.cancel();
+    if (fetchScope) {
+      fetchCancelledByPause = true;
+      fetchScope.cancel();
+    }
   });
   setHandler(resumeSignal, () => {
     paused = false;
@@ -59,11 +65,12 @@ export async function driverSessionIngest(unit: Unit): Promise<UnitOutcome> {
   while (!bronze) {
     await enter('fetch');
     fetchScope = new CancellationScope();
+    fetchCancelledByPause = false;
     try {
       bronze = await fetchScope.run(() => stageBronze(unit));
     } catch (err) {
-      // Cancelled by our own pause: go round and wait for resume. Any other cancellation is real.
-      if (!(paused && isCancellation(err) && !CancellationScope.current().consideredCancelled)) throw err;
+      // Cancelled by our own pause: go round (waiting for resume if still paused). Any other cancellation is real.
+      if (!(fetchCancelledByPause && isCancellation(err) && !CancellationScope.current().consideredCancelled)) throw err;
     } finally {
       fetchScope = undefined;
     }

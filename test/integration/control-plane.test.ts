@@ -177,6 +177,26 @@ describe('pause, resume, progress', () => {
   });
 });
 
+test('rapid pause/resume while fetches are in flight (resume before the fetch acknowledged the cancel) still lands exact rows', async () => {
+  s.stack.emulator.setFaults({ latencyMs: 300 });
+  try {
+    const drivers = [2, 4, 10];
+    const handle = await start('it/flicker', { season: 2023, rounds: [1], sessionNames: ['Practice 1'], drivers, filters: { speedGte: 100 }, maxConcurrentUnits: 3 });
+    await waitFor('units in flight', async () => ((await progressOf(handle)).unitsRunning > 0 ? true : undefined));
+    for (const pauseMs of [50, 400, 50]) {
+      await handle.signal(pauseSignal);
+      await sleep(pauseMs);
+      await handle.signal(resumeSignal);
+      await sleep(300);
+    }
+    const out = (await handle.result()) as SeasonOutcome;
+    assert.equal(out.unitsLoaded, drivers.length);
+    for (const d of drivers) assert.equal(await warehouseRows(7765, d), await emulatorRows(7765, d), `driver ${d}`);
+  } finally {
+    s.stack.emulator.setFaults({});
+  }
+});
+
 describe('concurrency update and cancel', () => {
   const input: BackfillInput = { season: 2023, rounds: [1], sessionNames: ['Qualifying'], drivers: DRIVERS, filters: { speedGte: 100 }, maxConcurrentUnits: 1 };
   let handle: WorkflowHandle;

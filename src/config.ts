@@ -39,6 +39,24 @@ const RateLimitSchema = z
 
 const UrlSchema = z.string().url();
 
+/** Log levels of the Temporal SDK's logger, least severe first. */
+export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** `host:port` (port 0 picks a free one) or `off`: where the worker serves Prometheus `/metrics`. */
+const MetricsAddressSchema = z
+  .string()
+  .default('127.0.0.1:9464')
+  .transform((value, ctx) => {
+    if (value === 'off') return false as const;
+    const m = /^([^:\s]+):(\d+)$/.exec(value);
+    if (!m || Number(m[2]) > 65_535) {
+      ctx.addIssue({ code: 'custom', message: `expected host:port such as 127.0.0.1:9464, or "off"; got "${value}"` });
+      return z.NEVER;
+    }
+    return { host: m[1], port: Number(m[2]) };
+  });
+
 export const EnvSchema = z.object({
   /** Root of all local state (chDB files, Temporal SQLite, MinIO data, file:// staging). Default `.data`. */
   F1_INGEST_DATA_DIR: z.string().min(1).default('.data'),
@@ -72,6 +90,16 @@ export const EnvSchema = z.object({
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an identifier such as f1').default('f1'),
   /** Activities one worker runs at once. Default 8. */
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt(8),
+  /** Least severe level logged: TRACE, DEBUG, INFO, WARN or ERROR (any case). Default `INFO`. */
+  LOG_LEVEL: z
+    .string()
+    .default('INFO')
+    .transform((v) => v.toUpperCase())
+    .pipe(z.enum(LOG_LEVELS)),
+  /** `json` (one object per line, for log collectors) or `pretty` (for humans). Default `json`. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  /** Prometheus endpoint of the worker, `host:port` (port 0: a free one), or `off`. Default `127.0.0.1:9464`. */
+  METRICS_ADDRESS: MetricsAddressSchema,
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -107,6 +135,12 @@ export interface AppConfig {
     | { mode: 'embedded'; path: string; database: string }
     | { mode: 'server'; url: string; username: string; password: string; database: string };
   worker: { maxConcurrentActivities: number };
+  observability: {
+    logLevel: LogLevel;
+    logFormat: 'json' | 'pretty';
+    /** false: no Prometheus endpoint. */
+    metrics: { host: string; port: number } | false;
+  };
 }
 
 /** Parses the environment; throws ConfigError naming each bad variable and what is expected. */
@@ -154,5 +188,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ? { mode: 'server', url: e.CLICKHOUSE_URL, username: e.CLICKHOUSE_USER, password: e.CLICKHOUSE_PASSWORD, database: e.CLICKHOUSE_DATABASE }
       : { mode: 'embedded', path: path.resolve(e.CLICKHOUSE_EMBEDDED_PATH ?? path.join(dataDir, 'chdb')), database: e.CLICKHOUSE_DATABASE },
     worker: { maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES },
+    observability: { logLevel: e.LOG_LEVEL, logFormat: e.LOG_FORMAT, metrics: e.METRICS_ADDRESS },
   };
 }

@@ -24,14 +24,19 @@ export async function createIngestWorker(params: {
     // On SIGINT/SIGTERM, let short activities finish; longer ones are cancelled and resume from
     // their heartbeat on the next worker.
     shutdownGraceTime: '10s',
+    // Cancellation (a pause, a cancel) reaches an activity only in a heartbeat's response: send
+    // heartbeats at least every 5 s (default up to 60 s) so a pause stops a fetch within seconds.
+    maxHeartbeatThrottleInterval: '5s',
   });
 }
 
 /** Runs a worker until SIGINT/SIGTERM (the SDK installs those handlers and drains gracefully). */
 export async function runWorker(config: AppConfig): Promise<void> {
+  // First: it installs the Temporal Runtime's logger and metrics, which must precede the connection.
   const runtime = await createRuntime(config);
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  let connection: NativeConnection | undefined;
   try {
+    connection = await NativeConnection.connect({ address: config.temporal.address });
     const worker = await createIngestWorker({
       connection,
       namespace: config.temporal.namespace,
@@ -41,7 +46,8 @@ export async function runWorker(config: AppConfig): Promise<void> {
     });
     await worker.run();
   } finally {
-    await connection.close();
+    await connection?.close();
+    // Also when the connection failed: this closes the metrics endpoint, so the process can exit.
     await runtime.close();
   }
 }

@@ -10,6 +10,13 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
  *   error `retryable`, and one that is not (bad data, bad credentials, a missing bucket) becomes a
  *   non-retryable ApplicationFailure of the same `type`, so Temporal stops retrying at once.
  */
+/** An error's stable type: its `type` field (our error classes, ApplicationFailure) or its class name. */
+export function errorTypeOf(err: unknown): string {
+  if (!(err instanceof Error)) return typeof err;
+  const type = (err as { type?: unknown }).type;
+  return typeof type === 'string' && type !== '' ? type : err.name;
+}
+
 export function withTerminalErrors<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
   const wrapped = async (...args: A): Promise<R> => {
     try {
@@ -19,8 +26,7 @@ export function withTerminalErrors<A extends unknown[], R>(fn: (...args: A) => P
         throw new CancelledFailure('activity cancelled', [], err instanceof Error ? err : undefined);
       }
       if (err instanceof Error && (err as { retryable?: unknown }).retryable === false) {
-        const type = typeof (err as { type?: unknown }).type === 'string' ? (err as unknown as { type: string }).type : err.name;
-        throw ApplicationFailure.create({ message: err.message, type, nonRetryable: true, cause: err });
+        throw ApplicationFailure.create({ message: err.message, type: errorTypeOf(err), nonRetryable: true, cause: err });
       }
       throw err;
     }

@@ -54,8 +54,12 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
       minio = await startMinio({ dataDir: join(opts.dataDir, 'minio'), port: ports.minio, consolePort: ports.minioConsole, logDir });
       started.push(minio.handle);
     }
+    const env = opts.env ?? process.env;
     const config = loadConfig({
-      ...(opts.env ?? process.env),
+      // dev is read by a person next to a progress bar: readable lines, warnings and up, unless asked otherwise.
+      LOG_FORMAT: 'pretty',
+      LOG_LEVEL: 'WARN',
+      ...env,
       F1_INGEST_DATA_DIR: opts.dataDir,
       TEMPORAL_ADDRESS: temporal.address,
       OPENF1_BASE_URL: emulator.url,

@@ -4,14 +4,13 @@ import {
   condition,
   isCancellation,
   proxyActivities,
-  setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { F1Stage } from '../model/search-attributes.js';
 import type { BronzeResult, UnitOutcome } from '../model/stage-results.js';
 import { unitId, type Unit } from '../model/unit.js';
-import { pauseSignal, resumeSignal } from './messages.js';
+import { PauseSwitch } from './pause-switch.js';
 
 const { stageBronze } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
@@ -36,27 +35,22 @@ type Stage = 'fetch' | 'convert' | 'load' | 'reconcile' | 'done' | 'paused';
  * unfinished step; only keys, counts and checksums pass through here.
  */
 export async function driverSessionIngest(unit: Unit): Promise<UnitOutcome> {
-  let paused = false;
   let fetchScope: CancellationScope | undefined;
   // Set when a pause cancelled the running fetch: the resume may arrive before the fetch has
   // acknowledged the cancel, so "still paused" cannot tell our cancel from a real one.
   let fetchCancelledByPause = false;
-  setHandler(pauseSignal, () => {
-    paused = true;
+  const pause = new PauseSwitch((paused) => {
     // The fetch stops at its next heartbeat; what it staged is kept and the next attempt resumes after it.
-    if (fetchScope) {
+    if (paused && fetchScope) {
       fetchCancelledByPause = true;
       fetchScope.cancel();
     }
   });
-  setHandler(resumeSignal, () => {
-    paused = false;
-  });
 
   const enter = async (stage: Stage) => {
-    if (paused) {
+    if (pause.paused) {
       upsertSearchAttributes([{ key: F1Stage, value: 'paused' }]);
-      await condition(() => !paused);
+      await condition(() => !pause.paused);
     }
     upsertSearchAttributes([{ key: F1Stage, value: stage }]);
   };

@@ -30,6 +30,12 @@ export const pauseSignal = defineSignal('pause');
 /** Continue where the pause stopped. */
 export const resumeSignal = defineSignal('resume');
 
+/**
+ * Parent -> child: the pause state, numbered. Two separate signals may be delivered out of order,
+ * so a child applies only a state newer than the last one it saw from its parent.
+ */
+export const pauseStateSignal = defineSignal<[state: { paused: boolean; seq: number }]>('pauseState');
+
 export interface ConcurrencyChange {
   /** Season only: rounds at once. */
   maxConcurrentRounds?: number;

@@ -18,8 +18,6 @@ export interface RoundIngestInput {
   maxConcurrentUnits: number;
   /** Season workflow to report unit progress to; absent when the round runs on its own. */
   parentWorkflowId?: string;
-  /** Start paused (the season was paused when this round started). */
-  paused?: boolean;
 }
 
 export interface RoundOutcome {
@@ -42,7 +40,6 @@ export async function roundIngest(input: RoundIngestInput): Promise<RoundOutcome
   const tracker = new ProgressTracker();
   CancellationScope.current().cancelRequested.catch(() => (tracker.state = 'cancelling'));
   const pool = new WorkPool(input.maxConcurrentUnits);
-  pool.paused = input.paused ?? false;
   const running = new Set<string>();
   setHandler(progressQuery, () => tracker.snapshot(pool));
   handlePauseResume(pool, running);

@@ -30,7 +30,14 @@ export async function startRealStack(opts: { staging: 'minio' | 'file'; database
     dataDir,
     staging: opts.staging,
     ports: { temporal: 0, temporalUi: 0, minio: 0, minioConsole: 0, emulator: 0 },
-    env: { ...process.env, CLICKHOUSE_EMBEDDED_PATH: chdbPath, CLICKHOUSE_DATABASE: opts.database, TEMPORAL_TASK_QUEUE: `test-${opts.database}` },
+    env: {
+      ...process.env,
+      CLICKHOUSE_EMBEDDED_PATH: chdbPath,
+      CLICKHOUSE_DATABASE: opts.database,
+      TEMPORAL_TASK_QUEUE: `test-${opts.database}`,
+      // The worker's Prometheus endpoint (runtime.observability.metricsUrl) on a free port, never the default 9464.
+      METRICS_ADDRESS: '127.0.0.1:0',
+    },
   });
   try {
     const runtime = await createRuntime(stack.config);

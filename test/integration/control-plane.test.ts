@@ -143,8 +143,10 @@ describe('pause, resume, progress', () => {
     assert.ok(during.rowsLoaded > 0 && during.apiRequests >= 1);
   });
 
-  test('paused: no new unit starts anywhere until resume', async () => {
-    await handle.signal(pauseSignal);
+  test('paused (CLI pause): no new unit starts anywhere until resume', async () => {
+    const out = await cli(['pause', 'it/pause']);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /Paused it\/pause\. Resume with: f1-ingest resume it\/pause/);
     const paused = await waitFor('paused state', async () => {
       const p = await progressOf(handle);
       return p.state === 'paused' ? p : undefined;
@@ -156,8 +158,9 @@ describe('pause, resume, progress', () => {
     assert.ok(later.unitsDone < DRIVERS.length);
   });
 
-  test('resume completes with exact row counts and final progress', async () => {
-    await handle.signal(resumeSignal);
+  test('resume (CLI) completes with exact row counts and final progress; search attributes filter the list', async () => {
+    const resumed = await cli(['resume', 'it/pause']);
+    assert.equal(resumed.code, 0, resumed.stderr);
     const out = (await handle.result()) as SeasonOutcome;
     let expected = 0;
     for (const d of DRIVERS) {
@@ -174,6 +177,15 @@ describe('pause, resume, progress', () => {
     assert.equal(final.rowsFetched, expected);
     assert.equal(final.etaSeconds, null);
     assert.ok(final.bytesStaged > 0);
+    const done = await waitFor('visibility of the units', async () => {
+      const ids: string[] = [];
+      for await (const w of s.client.workflow.list({ query: `F1Season = 2023 AND F1Session = 7953 AND F1Stage = 'done' AND WorkflowType = 'driverSessionIngest'` })) ids.push(w.workflowId);
+      return ids.length >= DRIVERS.length ? ids : undefined;
+    });
+    for (const d of DRIVERS) assert.ok(done.includes(`f1/2023/r01/s7953/d${d}/speed>=100`), `unit of driver ${d} listed`);
+    const one: string[] = [];
+    for await (const w of s.client.workflow.list({ query: `F1Driver = '44' AND F1Session = 7953` })) one.push(w.workflowId);
+    assert.deepEqual(one, ['f1/2023/r01/s7953/d44/speed>=100']);
   });
 });
 
@@ -217,8 +229,10 @@ describe('concurrency update and cancel', () => {
     });
   });
 
-  test('cancel: children are cancelled and no unit is left half-loaded', async () => {
-    await handle.cancel();
+  test('cancel (CLI): children are cancelled and no unit is left half-loaded', async () => {
+    const cancelled = await cli(['cancel', 'it/cancel']);
+    assert.equal(cancelled.code, 0, cancelled.stderr);
+    assert.match(cancelled.stdout, /Cancel requested for it\/cancel/);
     await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure);
     let loaded = 0;
     for (const d of DRIVERS) {

@@ -52,5 +52,8 @@ export const unitConcurrencySignal = defineSignal<[maxConcurrentUnits: number]>(
 export const unitsPlannedSignal = defineSignal<[count: number]>('unitsPlanned');
 
 export type UnitReport = { unitId: string; status: 'running' } | { unitId: string; status: 'failed' } | UnitOutcome;
-/** Round -> season: a unit started, finished or failed. */
-export const unitReportSignal = defineSignal<[report: UnitReport]>('unitReport');
+/**
+ * Round -> season: units that started, finished or failed since the last batch. Batched (at most
+ * one signal per few seconds) because every signal is an event in the season's history.
+ */
+export const unitReportsSignal = defineSignal<[reports: UnitReport[]]>('unitReports');

@@ -4,7 +4,7 @@ import type { RoundPlan } from '../activities/plan-calendar.js';
 import { unitId } from '../model/unit.js';
 import type { Filter } from '../openf1/filters.js';
 import { runUnitChild } from './run-unit-child.js';
-import { progressQuery, setConcurrencyUpdate, unitConcurrencySignal, unitReportSignal, unitsPlannedSignal, type UnitReport } from './messages.js';
+import { progressQuery, setConcurrencyUpdate, unitConcurrencySignal, unitReportsSignal, unitsPlannedSignal, type UnitReport } from './messages.js';
 import { handlePauseResume } from './pause-forwarding.js';
 import { ProgressTracker } from './progress-tracker.js';
 import { WorkPool } from './work-pool.js';
@@ -29,6 +29,9 @@ export interface RoundOutcome {
   failed: string[];
   rowsLoaded: number;
 }
+
+/** Workflow time between progress batches sent to the season (Date.now() is deterministic in workflows). */
+const REPORT_EVERY_MS = 5_000;
 
 const { planRound } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -60,10 +63,18 @@ export async function roundIngest(input: RoundIngestInput): Promise<RoundOutcome
     },
   );
   const parent = input.parentWorkflowId ? getExternalWorkflowHandle(input.parentWorkflowId) : undefined;
+  const unsent: UnitReport[] = [];
+  let lastSent = Date.now();
+  // Progress reporting must never fail the round (the parent may be gone).
+  const sendReports = async (force: boolean) => {
+    if (!parent || unsent.length === 0 || (!force && Date.now() - lastSent < REPORT_EVERY_MS)) return;
+    lastSent = Date.now();
+    await parent.signal(unitReportsSignal, unsent.splice(0)).catch(() => undefined);
+  };
   const report = async (r: UnitReport) => {
     tracker.report(r);
-    // Progress reporting must never fail the round (the parent may be gone).
-    await parent?.signal(unitReportSignal, r).catch(() => undefined);
+    unsent.push(r);
+    await sendReports(false);
   };
 
   const units = await planRound({
@@ -88,6 +99,7 @@ export async function roundIngest(input: RoundIngestInput): Promise<RoundOutcome
     }
   });
 
+  await sendReports(true);
   const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [unitId(units[i])] : []));
   tracker.state = failed.length ? 'failed' : 'done';
   const outcomes = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));

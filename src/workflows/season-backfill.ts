@@ -13,7 +13,7 @@ import { BackfillInputSchema, describeInputIssues, toOpenF1Filters } from '../mo
 import { F1Meeting, F1Season } from '../model/search-attributes.js';
 import { roundWorkflowId } from '../model/unit.js';
 import type { DryRunReport } from '../planning/dry-run.js';
-import { progressQuery, setConcurrencyUpdate, unitConcurrencySignal, unitReportSignal, unitsPlannedSignal } from './messages.js';
+import { progressQuery, setConcurrencyUpdate, unitConcurrencySignal, unitReportsSignal, unitsPlannedSignal } from './messages.js';
 import { handlePauseResume } from './pause-forwarding.js';
 import { ProgressTracker } from './progress-tracker.js';
 import { roundIngest, type RoundOutcome } from './round-ingest.js';
@@ -59,7 +59,7 @@ export async function seasonBackfill(input: unknown): Promise<SeasonOutcome> {
   const running = new Set<string>();
   setHandler(progressQuery, () => tracker.snapshot(pool));
   setHandler(unitsPlannedSignal, (count) => tracker.planned(count));
-  setHandler(unitReportSignal, (report) => tracker.report(report));
+  setHandler(unitReportsSignal, (reports) => reports.forEach((r) => tracker.report(r)));
   handlePauseResume(pool, running);
   setHandler(
     setConcurrencyUpdate,

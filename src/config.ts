@@ -37,7 +37,8 @@ const RateLimitSchema = z
     return rate;
   });
 
-const UrlSchema = z.string().url();
+/** http(s) only: `minio:9000` parses as a URL with scheme "minio:" and would fail later, far from the cause. */
+const UrlSchema = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://127.0.0.1:9000' });
 
 /** Log levels of the Temporal SDK's logger, least severe first. */
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;

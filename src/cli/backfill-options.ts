@@ -52,8 +52,8 @@ export function backfillInputFromFlags(flags: BackfillFlags): BackfillInput {
     ...(flags.drivers ? { drivers: flags.drivers } : {}),
     ...(flags.speedGte !== undefined ? { filters: { speedGte: flags.speedGte } } : {}),
     ...(flags.includeTesting ? { includeTesting: true } : {}),
-    ...(flags.maxConcurrentRounds ? { maxConcurrentRounds: flags.maxConcurrentRounds } : {}),
-    ...(flags.maxConcurrentUnits ? { maxConcurrentUnits: flags.maxConcurrentUnits } : {}),
+    ...(flags.maxConcurrentRounds !== undefined ? { maxConcurrentRounds: flags.maxConcurrentRounds } : {}),
+    ...(flags.maxConcurrentUnits !== undefined ? { maxConcurrentUnits: flags.maxConcurrentUnits } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import { startDevStack } from '../dev/dev-stack.js';
 import { createRuntime } from '../runtime.js';
@@ -133,11 +133,20 @@ program
     }
   });
 
+/** Parser errors throw instead of exiting, on every command, so they get the usage exit code. */
+function throwOnParseErrors(command: Command): void {
+  command.exitOverride();
+  for (const sub of command.commands) throwOnParseErrors(sub);
+}
+
 export async function main(argv: string[]): Promise<number> {
+  throwOnParseErrors(program);
   try {
     await program.parseAsync(argv);
     return 0;
   } catch (err) {
+    // Commander has already printed its message (or the help text).
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof ConfigError || err instanceof CliUsageError || err instanceof UnknownRoundsError) {
       console.error(err.message);
       return 2;

@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, getExternalWorkflowHandle, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { RoundPlan } from '../activities/plan-calendar.js';
 import { unitId } from '../model/unit.js';
@@ -64,17 +64,28 @@ export async function roundIngest(input: RoundIngestInput): Promise<RoundOutcome
   );
   const parent = input.parentWorkflowId ? getExternalWorkflowHandle(input.parentWorkflowId) : undefined;
   const unsent: UnitReport[] = [];
-  let lastSent = Date.now();
+  let lastSent = -Infinity;
+  let trailingSend = false;
   // Progress reporting must never fail the round (the parent may be gone).
-  const sendReports = async (force: boolean) => {
-    if (!parent || unsent.length === 0 || (!force && Date.now() - lastSent < REPORT_EVERY_MS)) return;
+  const send = async () => {
+    if (!parent || unsent.length === 0) return;
     lastSent = Date.now();
     await parent.signal(unitReportsSignal, unsent.splice(0)).catch(() => undefined);
   };
+  // At most one signal per REPORT_EVERY_MS: at once when the interval has passed, otherwise one
+  // timer sends what accumulated when it ends, so the season is never staler than that.
   const report = async (r: UnitReport) => {
     tracker.report(r);
     unsent.push(r);
-    await sendReports(false);
+    if (Date.now() - lastSent >= REPORT_EVERY_MS) return send();
+    if (trailingSend) return;
+    trailingSend = true;
+    void sleep(REPORT_EVERY_MS - (Date.now() - lastSent))
+      .then(() => {
+        trailingSend = false;
+        return send();
+      })
+      .catch(() => undefined); // cancelled with the round: the season is being cancelled too
   };
 
   const units = await planRound({
@@ -99,7 +110,7 @@ export async function roundIngest(input: RoundIngestInput): Promise<RoundOutcome
     }
   });
 
-  await sendReports(true);
+  await send();
   const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [unitId(units[i])] : []));
   tracker.state = failed.length ? 'failed' : 'done';
   const outcomes = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));

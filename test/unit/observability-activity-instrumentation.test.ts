@@ -7,18 +7,12 @@ import type { BronzeResult, LoadResult, SilverResult } from '../../src/model/sta
 import { instrumentActivities } from '../../src/observability/activity-instrumentation.js';
 import { IngestMetrics } from '../../src/observability/metrics-registry.js';
 import { OpenF1DataError } from '../../src/openf1/errors.js';
+import { metricValue } from '../helpers/metric-value.js';
 
 const bronze = (over: Partial<BronzeResult> = {}): BronzeResult => ({ manifestKey: 'm', rows: 1200, bytes: 250_000, sha256: 'x', apiRequests: 1, fetched: true, durationMs: 5, ...over });
 const silver: SilverResult = { parquetKey: 'p', rows: 1200, bytes: 40_000, checksum: { rows: 1200, sumSpeed: '1', sumRpm: '1', sumDateMicros: '1' }, durationMs: 5 };
 const load = (action: LoadResult['action'], rowsInWarehouse = 1200): LoadResult => ({ rowsInWarehouse, action, durationMs: 5 });
 
-async function value(metrics: IngestMetrics, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const metric = await metrics.registry.getSingleMetric(name)?.get();
-  assert.ok(metric, `metric ${name} exists`);
-  return metric.values
-    .filter((v) => Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want))
-    .reduce((n, v) => n + v.value, 0);
-}
 
 test('stage results feed rows fetched, bytes staged, rows loaded and loads by action', async () => {
   const metrics = new IngestMetrics();
@@ -36,12 +30,12 @@ test('stage results feed rows fetched, bytes staged, rows loaded and loads by ac
   await a.convertToSilver();
   for (let i = 0; i < 4; i++) await a.loadWarehouse();
 
-  assert.equal(await value(metrics, 'f1_ingest_rows_fetched_total'), 1200);
-  assert.equal(await value(metrics, 'f1_ingest_bytes_staged_total', { layer: 'bronze' }), 250_000);
-  assert.equal(await value(metrics, 'f1_ingest_bytes_staged_total', { layer: 'silver' }), 40_000);
-  assert.equal(await value(metrics, 'f1_ingest_rows_loaded_total'), 1200 + 800, 'inserted + replaced, not present or empty');
+  assert.equal(await metricValue(metrics, 'f1_ingest_rows_fetched_total'), 1200);
+  assert.equal(await metricValue(metrics, 'f1_ingest_bytes_staged_total', { layer: 'bronze' }), 250_000);
+  assert.equal(await metricValue(metrics, 'f1_ingest_bytes_staged_total', { layer: 'silver' }), 40_000);
+  assert.equal(await metricValue(metrics, 'f1_ingest_rows_loaded_total'), 1200 + 800, 'inserted + replaced, not present or empty');
   for (const action of ['inserted', 'present', 'replaced', 'empty']) {
-    assert.equal(await value(metrics, 'f1_ingest_warehouse_loads_total', { action }), 1, action);
+    assert.equal(await metricValue(metrics, 'f1_ingest_warehouse_loads_total', { action }), 1, action);
   }
   const text = await metrics.registry.metrics();
   assert.match(text, /^f1_ingest_activity_duration_seconds_count\{activity="stageBronze",outcome="success"\} 2$/m);
@@ -72,14 +66,14 @@ test('every attempt is timed and failures are counted by the type Temporal recor
   await assert.rejects(a.planRound(), /busy/);
   assert.equal(await a.planRound(), 3, 'results pass through untouched');
 
-  assert.equal(await value(metrics, 'f1_ingest_activity_failures_total', { activity: 'stageBronze', error_type: 'OpenF1DataError' }), 1);
-  assert.equal(await value(metrics, 'f1_ingest_activity_failures_total', { activity: 'planRound', error_type: 'Error' }), 1);
-  assert.equal(await value(metrics, 'f1_ingest_activity_failures_total', { activity: 'planRound', error_type: 'WarehouseBusy' }), 1);
+  assert.equal(await metricValue(metrics, 'f1_ingest_activity_failures_total', { activity: 'stageBronze', error_type: 'OpenF1DataError' }), 1);
+  assert.equal(await metricValue(metrics, 'f1_ingest_activity_failures_total', { activity: 'planRound', error_type: 'Error' }), 1);
+  assert.equal(await metricValue(metrics, 'f1_ingest_activity_failures_total', { activity: 'planRound', error_type: 'WarehouseBusy' }), 1);
   const text = await metrics.registry.metrics();
   assert.match(text, /^f1_ingest_activity_duration_seconds_count\{activity="planRound",outcome="failure"\} 2$/m);
   assert.match(text, /^f1_ingest_activity_duration_seconds_count\{activity="planRound",outcome="success"\} 1$/m);
   assert.match(text, /^f1_ingest_activity_duration_seconds_count\{activity="stageBronze",outcome="failure"\} 1$/m);
-  assert.equal(await value(metrics, 'f1_ingest_rows_fetched_total'), 0, 'a failed stage counts no rows');
+  assert.equal(await metricValue(metrics, 'f1_ingest_rows_fetched_total'), 0, 'a failed stage counts no rows');
 });
 
 test('activities keep their keys as names (Temporal registers them by key)', () => {

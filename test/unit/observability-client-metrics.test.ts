@@ -4,15 +4,8 @@ import { startEmulator } from '../../src/emulator/index.js';
 import { IngestMetrics } from '../../src/observability/metrics-registry.js';
 import { countClientEvents } from '../../src/observability/openf1-client-metrics.js';
 import { OpenF1Client } from '../../src/openf1/client.js';
+import { metricValue } from '../helpers/metric-value.js';
 
-/** Sum of a series' samples whose labels include `labels`. */
-async function value(metrics: IngestMetrics, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const metric = await metrics.registry.getSingleMetric(name)?.get();
-  assert.ok(metric, `metric ${name} exists`);
-  return metric.values
-    .filter((v) => Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want))
-    .reduce((n, v) => n + v.value, 0);
-}
 
 test('each client event lands in its counter, labelled by endpoint name and status class', async () => {
   const metrics = new IngestMetrics();
@@ -28,14 +21,14 @@ test('each client event lands in its counter, labelled by endpoint name and stat
   count({ type: 'bisect', endpoint: 'car_data', from: '2023-03-05T15:00:00Z', to: '2023-03-05T17:00:00Z', windowMs: 3_600_000, error: '422' });
   count({ type: 'token', url: 'https://api.openf1.org/token', expiresInMs: 3_600_000 });
 
-  assert.equal(await value(metrics, 'f1_ingest_api_requests_total', { endpoint: 'car_data', status_class: '2xx' }), 2);
-  assert.equal(await value(metrics, 'f1_ingest_api_requests_total', { endpoint: 'car_data', status_class: '4xx' }), 1);
-  assert.equal(await value(metrics, 'f1_ingest_api_requests_total', { endpoint: 'sessions', status_class: '5xx' }), 1);
-  assert.equal(await value(metrics, 'f1_ingest_api_requests_total'), 4, 'a request is counted once, at its response');
-  assert.equal(await value(metrics, 'f1_ingest_api_throttled_total', { endpoint: 'car_data' }), 1);
-  assert.equal(await value(metrics, 'f1_ingest_api_retries_total', { endpoint: 'car_data', error_type: 'OpenF1TransportError' }), 1);
-  assert.equal(await value(metrics, 'f1_ingest_api_bisections_total', { endpoint: 'car_data' }), 1);
-  assert.equal(await value(metrics, 'f1_ingest_api_tokens_total'), 1);
+  assert.equal(await metricValue(metrics, 'f1_ingest_api_requests_total', { endpoint: 'car_data', status_class: '2xx' }), 2);
+  assert.equal(await metricValue(metrics, 'f1_ingest_api_requests_total', { endpoint: 'car_data', status_class: '4xx' }), 1);
+  assert.equal(await metricValue(metrics, 'f1_ingest_api_requests_total', { endpoint: 'sessions', status_class: '5xx' }), 1);
+  assert.equal(await metricValue(metrics, 'f1_ingest_api_requests_total'), 4, 'a request is counted once, at its response');
+  assert.equal(await metricValue(metrics, 'f1_ingest_api_throttled_total', { endpoint: 'car_data' }), 1);
+  assert.equal(await metricValue(metrics, 'f1_ingest_api_retries_total', { endpoint: 'car_data', error_type: 'OpenF1TransportError' }), 1);
+  assert.equal(await metricValue(metrics, 'f1_ingest_api_bisections_total', { endpoint: 'car_data' }), 1);
+  assert.equal(await metricValue(metrics, 'f1_ingest_api_tokens_total'), 1);
 });
 
 test("a real client against a faulty emulator: the counters agree with the client's own stats", { timeout: 60_000 }, async () => {
@@ -66,13 +59,13 @@ test("a real client against a faulty emulator: the counters agree with the clien
     assert.ok(rows > 2_000, `${rows} rows`);
     assert.ok(stats.bisections >= 2 && stats.retries > 0 && stats.throttled > 0, JSON.stringify(stats));
 
-    assert.equal(await value(metrics, 'f1_ingest_api_requests_total'), stats.requests, 'token requests are counted as tokens, not API requests');
-    assert.equal(await value(metrics, 'f1_ingest_api_requests_total', { endpoint: 'car_data' }), stats.requests);
-    assert.equal(await value(metrics, 'f1_ingest_api_requests_total', { endpoint: 'car_data', status_class: '5xx' }), stats.retries);
-    assert.equal(await value(metrics, 'f1_ingest_api_retries_total', { endpoint: 'car_data', error_type: 'OpenF1HttpError' }), stats.retries);
-    assert.equal(await value(metrics, 'f1_ingest_api_throttled_total', { endpoint: 'car_data' }), stats.throttled);
-    assert.equal(await value(metrics, 'f1_ingest_api_bisections_total', { endpoint: 'car_data' }), stats.bisections);
-    assert.equal(await value(metrics, 'f1_ingest_api_tokens_total'), 1);
+    assert.equal(await metricValue(metrics, 'f1_ingest_api_requests_total'), stats.requests, 'token requests are counted as tokens, not API requests');
+    assert.equal(await metricValue(metrics, 'f1_ingest_api_requests_total', { endpoint: 'car_data' }), stats.requests);
+    assert.equal(await metricValue(metrics, 'f1_ingest_api_requests_total', { endpoint: 'car_data', status_class: '5xx' }), stats.retries);
+    assert.equal(await metricValue(metrics, 'f1_ingest_api_retries_total', { endpoint: 'car_data', error_type: 'OpenF1HttpError' }), stats.retries);
+    assert.equal(await metricValue(metrics, 'f1_ingest_api_throttled_total', { endpoint: 'car_data' }), stats.throttled);
+    assert.equal(await metricValue(metrics, 'f1_ingest_api_bisections_total', { endpoint: 'car_data' }), stats.bisections);
+    assert.equal(await metricValue(metrics, 'f1_ingest_api_tokens_total'), 1);
   } finally {
     await emulator.close();
   }

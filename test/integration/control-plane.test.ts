@@ -147,13 +147,16 @@ describe('pause, resume, progress', () => {
     const out = await cli(['pause', 'it/pause']);
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, /Paused it\/pause\. Resume with: f1-ingest resume it\/pause/);
+    // The round starts the units and knows at once; the season hears in batches (every few seconds).
+    const round = s.client.workflow.getHandle('it/pause/r01');
     const paused = await waitFor('paused state', async () => {
-      const p = await progressOf(handle);
+      const p = await progressOf(round);
       return p.state === 'paused' ? p : undefined;
     });
     await sleep(3_000);
-    const later = await progressOf(handle);
+    const later = await progressOf(round);
     assert.equal(later.state, 'paused');
+    assert.equal((await progressOf(handle)).state, 'paused');
     assert.equal(started(later), started(paused), 'no unit started while paused');
     assert.ok(later.unitsDone < DRIVERS.length);
   });

@@ -66,7 +66,18 @@ export async function watchBackfill(
   const stop = new AbortController();
   opts.signal?.addEventListener('abort', () => stop.abort(), { once: true });
   if (opts.signal?.aborted) stop.abort();
-  const call = <R>(fn: () => Promise<R>) => handle.client.withAbortSignal(stop.signal, fn);
+  // Each call gets its own signal, linked to `stop` only while it runs: the client leaves a listener
+  // on the signal it is given, and a long watch makes thousands of calls.
+  const call = async <R>(fn: () => Promise<R>): Promise<R> => {
+    const one = new AbortController();
+    const abort = () => one.abort();
+    stop.signal.addEventListener('abort', abort, { once: true });
+    try {
+      return await handle.client.withAbortSignal(one.signal, fn);
+    } finally {
+      stop.signal.removeEventListener('abort', abort);
+    }
+  };
   const stopped = new Promise<undefined>((resolve) => {
     if (stop.signal.aborted) resolve(undefined);
     stop.signal.addEventListener('abort', () => resolve(undefined), { once: true });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -65,6 +66,18 @@ export const EnvSchema = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port, e.g. 127.0.0.1:7233').default('127.0.0.1:7233'),
   /** Temporal namespace. Default `default`. */
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** API key for a remote cluster (e.g. Temporal Cloud); implies TLS. Default unset. */
+  TEMPORAL_API_KEY: optionalString,
+  /** `true` for server-authenticated TLS with the system CAs. Implied by any TEMPORAL_TLS_* path or an API key. Default false. */
+  TEMPORAL_TLS: z.enum(['true', 'false']).default('false'),
+  /** PEM CA bundle that signed the server's certificate. Default: system CAs. */
+  TEMPORAL_TLS_CA_PATH: optionalString,
+  /** mTLS: PEM client certificate (with TEMPORAL_TLS_KEY_PATH). */
+  TEMPORAL_TLS_CERT_PATH: optionalString,
+  /** mTLS: PEM client private key (with TEMPORAL_TLS_CERT_PATH). */
+  TEMPORAL_TLS_KEY_PATH: optionalString,
+  /** Server name to verify, when it differs from the address's host. */
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
   /** Task queue the worker polls and clients start workflows on. Default `f1-ingest`. */
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('f1-ingest'),
   /** OpenF1 API base, including `/v1`. Default: the public API. */
@@ -106,7 +119,7 @@ export const EnvSchema = z.object({
 export type Env = z.infer<typeof EnvSchema>;
 
 /** Never echoed back in errors. */
-const SECRET_VARIABLES = new Set(['OPENF1_PASSWORD', 'S3_SECRET_ACCESS_KEY', 'CLICKHOUSE_PASSWORD']);
+const SECRET_VARIABLES = new Set(['OPENF1_PASSWORD', 'S3_SECRET_ACCESS_KEY', 'CLICKHOUSE_PASSWORD', 'TEMPORAL_API_KEY']);
 
 export class ConfigError extends Error {
   readonly type = 'ConfigError';
@@ -119,9 +132,16 @@ export class ConfigError extends Error {
   }
 }
 
+/** Transport security for a remote Temporal cluster, in the shape the SDK's connections take. */
+export interface TemporalTls {
+  serverNameOverride?: string;
+  serverRootCACertificate?: Buffer;
+  clientCertPair?: { crt: Buffer; key: Buffer };
+}
+
 export interface AppConfig {
   dataDir: string;
-  temporal: { address: string; namespace: string; taskQueue: string };
+  temporal: { address: string; namespace: string; taskQueue: string; tls?: TemporalTls; apiKey?: string };
   openf1: {
     baseUrl: string;
     rateLimit: { requests: number; perMs: number } | false;
@@ -167,12 +187,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (e.STAGING_URL?.startsWith('file://') && !path.isAbsolute(e.STAGING_URL.slice('file://'.length))) {
     issues.push({ variable: 'STAGING_URL', problem: `file:// staging needs an absolute path, e.g. file:///var/lib/f1-ingest; got "${e.STAGING_URL}"` });
   }
+  if ((e.TEMPORAL_TLS_CERT_PATH === undefined) !== (e.TEMPORAL_TLS_KEY_PATH === undefined)) {
+    issues.push({ variable: e.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH', problem: 'mTLS needs both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH' });
+  }
+  const pem = (variable: 'TEMPORAL_TLS_CA_PATH' | 'TEMPORAL_TLS_CERT_PATH' | 'TEMPORAL_TLS_KEY_PATH'): Buffer | undefined => {
+    const file = e[variable];
+    if (file === undefined) return undefined;
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      issues.push({ variable, problem: `cannot read ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? 'error'}); expected a PEM file path` });
+      return undefined;
+    }
+  };
+  const ca = pem('TEMPORAL_TLS_CA_PATH');
+  const crt = pem('TEMPORAL_TLS_CERT_PATH');
+  const key = pem('TEMPORAL_TLS_KEY_PATH');
   if (issues.length > 0) throw new ConfigError(issues);
+  const tlsWanted = e.TEMPORAL_TLS === 'true' || ca || crt || e.TEMPORAL_TLS_SERVER_NAME || e.TEMPORAL_API_KEY;
+  const tls: TemporalTls | undefined = tlsWanted
+    ? {
+        ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverNameOverride: e.TEMPORAL_TLS_SERVER_NAME } : {}),
+        ...(ca ? { serverRootCACertificate: ca } : {}),
+        ...(crt && key ? { clientCertPair: { crt, key } } : {}),
+      }
+    : undefined;
 
   const dataDir = path.resolve(e.F1_INGEST_DATA_DIR);
   return {
     dataDir,
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      ...(tls ? { tls } : {}),
+      ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
+    },
     openf1: {
       baseUrl: e.OPENF1_BASE_URL,
       rateLimit: e.OPENF1_RATE_LIMIT,

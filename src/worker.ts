@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { loadConfig, type AppConfig } from './config.js';
 import { createRuntime } from './runtime.js';
+import { temporalConnectionOptions } from './temporal-connection.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -36,7 +37,7 @@ export async function runWorker(config: AppConfig): Promise<void> {
   const runtime = await createRuntime(config);
   let connection: NativeConnection | undefined;
   try {
-    connection = await NativeConnection.connect({ address: config.temporal.address });
+    connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
     const worker = await createIngestWorker({
       connection,
       namespace: config.temporal.namespace,

@@ -14,6 +14,7 @@ import { printDryRun } from './dry-run-report.js';
 import { scheduleCommand } from './schedule-commands.js';
 import { setupCommand } from './setup-command.js';
 import { connectClient } from './temporal-client.js';
+import { temporalConnectionOptions } from '../temporal-connection.js';
 import { UnknownRoundsError } from '../planning/calendar-planner.js';
 
 function int(flag: string) {
@@ -48,7 +49,7 @@ addBackfillOptions(
     const runtime = await createRuntime(stack.config);
     runtimeClose = runtime.close;
     if (stack.minio) await runtime.deps.store.ensureBucket?.();
-    const connection = await NativeConnection.connect({ address: stack.config.temporal.address });
+    const connection = await NativeConnection.connect(temporalConnectionOptions(stack.config.temporal));
     worker = await createIngestWorker({
       connection,
       namespace: stack.config.temporal.namespace,

@@ -131,6 +131,7 @@ async function releaseServer(inst: Installation): Promise<void> {
 function secretsOf(config: AppConfig): Array<string | undefined> {
   return [
     config.openf1.auth?.password,
+    config.temporal.apiKey,
     config.staging.s3?.secretAccessKey,
     config.clickhouse.mode === 'server' ? config.clickhouse.password : undefined,
   ];

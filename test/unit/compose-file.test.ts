@@ -129,7 +129,16 @@ test('every service in docs/production.md\'s stack table exists in docker-compos
 });
 
 /** Read only in embedded (chDB) mode; the stack runs a ClickHouse server. */
-const NOT_NEEDED_IN_PRODUCTION: Record<string, string> = { CLICKHOUSE_EMBEDDED_PATH: 'embedded chDB only' };
+const REMOTE_TEMPORAL_ONLY = 'the compose Temporal is reached in-network without TLS; set it for a remote cluster';
+const NOT_NEEDED_IN_PRODUCTION: Record<string, string> = {
+  CLICKHOUSE_EMBEDDED_PATH: 'embedded chDB only',
+  TEMPORAL_API_KEY: REMOTE_TEMPORAL_ONLY,
+  TEMPORAL_TLS: REMOTE_TEMPORAL_ONLY,
+  TEMPORAL_TLS_CA_PATH: REMOTE_TEMPORAL_ONLY,
+  TEMPORAL_TLS_CERT_PATH: REMOTE_TEMPORAL_ONLY,
+  TEMPORAL_TLS_KEY_PATH: REMOTE_TEMPORAL_ONLY,
+  TEMPORAL_TLS_SERVER_NAME: REMOTE_TEMPORAL_ONLY,
+};
 /** Read by the worker outside EnvSchema (metrics endpoint). */
 const READ_OUTSIDE_ENV_SCHEMA = new Set(['METRICS_ADDRESS']);
 

@@ -50,3 +50,37 @@ test('a secret value never appears in a config error', () => {
     return true;
   });
 });
+
+test('Temporal TLS, mTLS and API key: files read at start-up, an API key implies TLS, the key never echoed', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { temporalConnectionOptions } = await import('../../src/temporal-connection.js');
+  const dir = mkdtempSync(join(tmpdir(), 'f1-tls-'));
+  for (const f of ['ca.pem', 'client.pem', 'client.key']) writeFileSync(join(dir, f), `PEM ${f}`);
+
+  assert.deepEqual(temporalConnectionOptions(loadConfig({}).temporal), { address: '127.0.0.1:7233' });
+  assert.deepEqual(temporalConnectionOptions(loadConfig({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_API_KEY: 'key-123' }).temporal), {
+    address: 'ns.acct.tmprl.cloud:7233',
+    tls: {},
+    apiKey: 'key-123',
+  });
+  const mtls = loadConfig({
+    TEMPORAL_TLS_CA_PATH: join(dir, 'ca.pem'),
+    TEMPORAL_TLS_CERT_PATH: join(dir, 'client.pem'),
+    TEMPORAL_TLS_KEY_PATH: join(dir, 'client.key'),
+    TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
+  }).temporal.tls;
+  assert.equal(mtls?.serverNameOverride, 'temporal.internal');
+  assert.equal(mtls?.serverRootCACertificate?.toString(), 'PEM ca.pem');
+  assert.equal(mtls?.clientCertPair?.crt.toString(), 'PEM client.pem');
+  assert.equal(mtls?.clientCertPair?.key.toString(), 'PEM client.key');
+
+  assert.throws(() => loadConfig({ TEMPORAL_TLS_CERT_PATH: join(dir, 'client.pem') }), /TEMPORAL_TLS_KEY_PATH: mTLS needs both/);
+  assert.throws(() => loadConfig({ TEMPORAL_TLS_CA_PATH: join(dir, 'missing.pem') }), /TEMPORAL_TLS_CA_PATH: cannot read ".*missing\.pem" \(ENOENT\)/);
+  assert.throws(() => loadConfig({ TEMPORAL_API_KEY: 'key-secret-456', TEMPORAL_TLS: 'yes' }), (err: Error) => {
+    assert.match(err.message, /TEMPORAL_TLS/);
+    assert.doesNotMatch(err.message, /key-secret-456/);
+    return true;
+  });
+});

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { createHash } from 'node:crypto';
+import { wholeNumber } from './arg-parsers.js';
 import type { BackfillInput } from '../model/backfill-input.js';
 
 function intList(flag: string) {
@@ -11,25 +12,17 @@ function intList(flag: string) {
     });
 }
 
-function int(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${flag} takes a whole number; got "${value}"`);
-    return n;
-  };
-}
-
 /** The backfill flags, the same on `dev` and `backfill`; they mirror the workflow's JSON input. */
 export function addBackfillOptions(cmd: Command, defaults: { season?: number; rounds?: number[]; speedGte?: number } = {}): Command {
   return cmd
-    .option('--season <year>', 'season to ingest (required by backfill)', int('--season'), defaults.season)
+    .option('--season <year>', 'season to ingest (required by backfill)', wholeNumber('--season'), defaults.season)
     .option('--rounds <list>', 'championship rounds, e.g. 1,2 (default: all)', intList('--rounds'), defaults.rounds)
     .option('--sessions <list>', 'session names, e.g. Race,Qualifying (default: all)', (v: string) => v.split(',').map((s) => s.trim()))
     .option('--drivers <list>', 'car numbers, e.g. 1,44 (default: all)', intList('--drivers'))
-    .option('--speed-gte <kph>', 'only samples with speed >= this', int('--speed-gte'), defaults.speedGte)
+    .option('--speed-gte <kph>', 'only samples with speed >= this', wholeNumber('--speed-gte'), defaults.speedGte)
     .option('--include-testing', 'also ingest pre-season testing')
-    .option('--max-concurrent-rounds <n>', 'rounds at once', int('--max-concurrent-rounds'))
-    .option('--max-concurrent-units <n>', '(session, driver) units at once per round', int('--max-concurrent-units'));
+    .option('--max-concurrent-rounds <n>', 'rounds at once', wholeNumber('--max-concurrent-rounds'))
+    .option('--max-concurrent-units <n>', '(session, driver) units at once per round', wholeNumber('--max-concurrent-units'));
 }
 
 export interface BackfillFlags {

@@ -1,18 +1,11 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { wholeNumber } from './arg-parsers.js';
 import { loadConfig } from '../config.js';
 import { pauseSignal, progressQuery, resumeSignal, setConcurrencyUpdate } from '../workflows/messages.js';
 import type { seasonBackfill } from '../workflows/index.js';
 import { CliUsageError, watchBackfill } from './run-backfill.js';
 import { withClient } from './temporal-client.js';
-
-function positive(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} takes a whole number >= 1; got "${value}"`);
-    return n;
-  };
-}
 
 /** Temporal's not-found and a refused update, said in terms of what to do. */
 function notFound(id: string, err: unknown): never {
@@ -77,8 +70,8 @@ export function controlCommands(): Command[] {
   const concurrency = new Command('concurrency')
     .description('Change a running backfill\'s concurrency without a restart (a Temporal Update)')
     .argument('<workflow-id>')
-    .option('--rounds <n>', 'rounds at once (season workflows)', positive('--rounds'))
-    .option('--units <n>', '(session, driver) units at once per round', positive('--units'))
+    .option('--rounds <n>', 'rounds at once (season workflows)', wholeNumber('--rounds', 1))
+    .option('--units <n>', '(session, driver) units at once per round', wholeNumber('--units', 1))
     .action(async (id: string, flags: { rounds?: number; units?: number }) => {
       if (flags.rounds === undefined && flags.units === undefined) throw new CliUsageError('concurrency needs --rounds and/or --units');
       await withClient(loadConfig(), async (client) => {

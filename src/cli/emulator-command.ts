@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { parseRateSpec } from '../config.js';
+import { wholeNumber } from './arg-parsers.js';
 import { EmulatorOptionsSchema, startEmulator, type FaultConfig } from '../emulator/index.js';
 import { CliUsageError } from './run-backfill.js';
 
@@ -39,19 +40,19 @@ interface EmulatorFlags {
 }
 
 /** `f1-ingest emulator`: the OpenF1-compatible local server, with its fault knobs as flags. */
-export function emulatorCommand(int: (flag: string) => (value: string) => number): Command {
+export function emulatorCommand(): Command {
   return new Command('emulator')
     .description('Serve an OpenF1-compatible API on loopback: real 2023/2024 calendar, synthetic deterministic car_data')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
-    .option('--port <port>', 'port (0 = any free port)', int('--port'), 8787)
-    .option('--seed <n>', 'telemetry seed: same seed, same bytes', int('--seed'), 1)
+    .option('--port <port>', 'port (0 = any free port)', wholeNumber('--port', 0), 8787)
+    .option('--seed <n>', 'telemetry seed: same seed, same bytes', wholeNumber('--seed', 0), 1)
     .option('--data-dir <dir>', 'calendar JSON root (default: ../shared/openf1)')
-    .option('--max-rows <n>', 'car_data results above this get 422, like the real API', int('--max-rows'))
-    .option('--time-budget-ms <ms>', 'queries estimated to take longer fail with 500, like the real API', int('--time-budget-ms'))
-    .option('--fault-seed <n>', 'seed of the fault sequence', int('--fault-seed'))
+    .option('--max-rows <n>', 'car_data results above this get 422, like the real API', wholeNumber('--max-rows', 0))
+    .option('--time-budget-ms <ms>', 'queries estimated to take longer fail with 500, like the real API', wholeNumber('--time-budget-ms', 0))
+    .option('--fault-seed <n>', 'seed of the fault sequence', wholeNumber('--fault-seed', 0))
     .option('--fault-rate-limit <rate>', 'answer 429 + Retry-After above this rate, e.g. 30/10s', rate('--fault-rate-limit'))
     .option('--fault-error-rate <fraction>', 'fraction of requests answered 5xx', fraction('--fault-error-rate'))
-    .option('--fault-latency-ms <ms>', 'delay added to every request', int('--fault-latency-ms'))
+    .option('--fault-latency-ms <ms>', 'delay added to every request', wholeNumber('--fault-latency-ms', 0))
     .option('--fault-truncate-rate <fraction>', 'fraction of car_data bodies cut off mid-stream', fraction('--fault-truncate-rate'))
     .option('--fault-no-data <status:sessions>', 'withhold car_data for sessions, e.g. 404:9222,9223', noData)
     .option('--fault-malformed-rate <fraction>', 'fraction of car_data rows that break the schema', fraction('--fault-malformed-rate'))

@@ -1,5 +1,5 @@
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import { startDevStack } from '../dev/dev-stack.js';
 import { createRuntime } from '../runtime.js';
@@ -16,14 +16,6 @@ import { setupCommand } from './setup-command.js';
 import { connectClient } from './temporal-client.js';
 import { temporalConnectionOptions } from '../temporal-connection.js';
 import { UnknownRoundsError } from '../planning/calendar-planner.js';
-
-function int(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${flag} takes a whole number; got "${value}"`);
-    return n;
-  };
-}
 
 const program = new Command('f1-ingest')
   .description('Land OpenF1 car_data in ClickHouse with Temporal workflows (bronze NDJSON -> silver Parquet -> ClickHouse).')
@@ -116,7 +108,7 @@ program
   .description('Run a worker on the configured task queue until SIGINT/SIGTERM')
   .action(async () => runWorker(loadConfig()));
 
-program.addCommand(emulatorCommand(int));
+program.addCommand(emulatorCommand());
 for (const command of controlCommands()) program.addCommand(command);
 program.addCommand(scheduleCommand());
 program.addCommand(setupCommand());

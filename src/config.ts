@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { WORKER_ROLES, type WorkerRole } from './model/task-queues.js';
 
 /**
  * Every setting f1-ingest reads from the environment, validated once at start-up.
@@ -100,10 +101,46 @@ export const EnvSchema = z.object({
   CLICKHOUSE_EMBEDDED_PATH: optionalString,
   CLICKHOUSE_USER: z.string().min(1).default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
+  /**
+   * How a unit's silver Parquet reaches ClickHouse. `pull`: ClickHouse reads it from staging itself
+   * (`INSERT … SELECT FROM s3()/file()`), so bytes never pass through the worker. `push`: the worker
+   * reads it and sends it through the client, so ClickHouse needs no route to staging.
+   * Default: `pull` for embedded chDB, `push` for a server.
+   */
+  CLICKHOUSE_LOAD_MODE: z.enum(['pull', 'push']).optional(),
+  /** Pull from s3:// staging: the S3 endpoint as ClickHouse reaches it (e.g. http://minio:9000 inside compose). Default: S3_ENDPOINT. */
+  CLICKHOUSE_S3_ENDPOINT: optionalString.pipe(UrlSchema.optional()),
+  /** Server mode over https: PEM CA bundle that signed the server's certificate. Default: system CAs. */
+  CLICKHOUSE_TLS_CA_PATH: optionalString,
+  /** Server mode: timeout of one request (a unit's insert is one request). Default 300000 ms. */
+  CLICKHOUSE_REQUEST_TIMEOUT_MS: positiveInt(300_000),
   /** Database holding car_data, dimensions, ingest_log and gold tables. Default `f1`. */
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an identifier such as f1').default('f1'),
-  /** Activities one worker runs at once. Default 8. */
+  /** Activities one worker runs at once, per task queue it serves. Default 8. */
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt(8),
+  /**
+   * Task queues this worker serves, comma-separated: `workflows` (workflows and convert), `fetch`
+   * (OpenF1 telemetry), `warehouse` (planning, load, reconcile: needs ClickHouse). Default all three.
+   * With embedded chDB exactly one process may serve `warehouse`; others run `workflows,fetch`.
+   */
+  WORKER_ROLES: z
+    .string()
+    .default(WORKER_ROLES.join(','))
+    .transform((value, ctx) => {
+      const roles = [...new Set(value.split(',').map((r) => r.trim()).filter(Boolean))];
+      const unknown = roles.filter((r) => !(WORKER_ROLES as readonly string[]).includes(r));
+      if (roles.length === 0 || unknown.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `expected a comma-separated subset of ${WORKER_ROLES.join(', ')}; got "${value}"` });
+        return z.NEVER;
+      }
+      return roles as WorkerRole[];
+    }),
+  /**
+   * OpenF1 fetches started per window across ALL workers: Temporal's rate limit on the fetch task
+   * queue (one fetch is one request unless a window must be split). `30/10s`, `3/1s`, or `off`.
+   * Default `30/10s`, OpenF1's limit. OPENF1_RATE_LIMIT still paces each process's own requests.
+   */
+  OPENF1_GLOBAL_RATE_LIMIT: RateLimitSchema,
   /** Least severe level logged: TRACE, DEBUG, INFO, WARN or ERROR (any case). Default `INFO`. */
   LOG_LEVEL: z
     .string()
@@ -139,6 +176,12 @@ export interface TemporalTls {
   clientCertPair?: { crt: Buffer; key: Buffer };
 }
 
+/** Embedded chDB in a directory, or a server over HTTP(S); both hold our tables in `database`. */
+export type ClickHouseConnectionConfig = (
+  | { mode: 'embedded'; path: string }
+  | { mode: 'server'; url: string; username: string; password: string; requestTimeoutMs: number; caCert?: Buffer }
+) & { database: string };
+
 export interface AppConfig {
   dataDir: string;
   temporal: { address: string; namespace: string; taskQueue: string; tls?: TemporalTls; apiKey?: string };
@@ -152,10 +195,16 @@ export interface AppConfig {
     url: string;
     s3?: { endpoint?: string; region: string; accessKeyId?: string; secretAccessKey?: string };
   };
-  clickhouse:
-    | { mode: 'embedded'; path: string; database: string }
-    | { mode: 'server'; url: string; username: string; password: string; database: string };
-  worker: { maxConcurrentActivities: number };
+  clickhouse: ClickHouseConnectionConfig & {
+    /** How silver Parquet reaches ClickHouse; `s3Endpoint` is staging's endpoint as ClickHouse sees it (pull). */
+    load: { mode: 'pull' | 'push'; s3Endpoint?: string };
+  };
+  worker: {
+    maxConcurrentActivities: number;
+    roles: WorkerRole[];
+    /** Fetch activities per second over all workers (the fetch queue's Temporal rate limit); false: unlimited. */
+    fetchesPerSecond: number | false;
+  };
   observability: {
     logLevel: LogLevel;
     logFormat: 'json' | 'pretty';
@@ -190,7 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if ((e.TEMPORAL_TLS_CERT_PATH === undefined) !== (e.TEMPORAL_TLS_KEY_PATH === undefined)) {
     issues.push({ variable: e.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH', problem: 'mTLS needs both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH' });
   }
-  const pem = (variable: 'TEMPORAL_TLS_CA_PATH' | 'TEMPORAL_TLS_CERT_PATH' | 'TEMPORAL_TLS_KEY_PATH'): Buffer | undefined => {
+  const pem = (variable: 'TEMPORAL_TLS_CA_PATH' | 'TEMPORAL_TLS_CERT_PATH' | 'TEMPORAL_TLS_KEY_PATH' | 'CLICKHOUSE_TLS_CA_PATH'): Buffer | undefined => {
     const file = e[variable];
     if (file === undefined) return undefined;
     try {
@@ -200,9 +249,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       return undefined;
     }
   };
+  const loadMode = e.CLICKHOUSE_LOAD_MODE ?? (e.CLICKHOUSE_URL ? 'push' : 'pull');
+  if (loadMode === 'pull' && e.CLICKHOUSE_URL && !e.STAGING_URL?.startsWith('s3://')) {
+    issues.push({
+      variable: 'CLICKHOUSE_LOAD_MODE',
+      problem: 'pull needs s3:// staging when ClickHouse is a server (it cannot read the worker\'s files); set STAGING_URL=s3://… or CLICKHOUSE_LOAD_MODE=push',
+    });
+  }
+  if (loadMode === 'pull' && e.STAGING_URL?.startsWith('s3://') && e.S3_ACCESS_KEY_ID === undefined) {
+    issues.push({
+      variable: 'S3_ACCESS_KEY_ID',
+      problem: 'pull from s3:// staging passes the S3 keys to ClickHouse: set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or CLICKHOUSE_LOAD_MODE=push',
+    });
+  }
   const ca = pem('TEMPORAL_TLS_CA_PATH');
   const crt = pem('TEMPORAL_TLS_CERT_PATH');
   const key = pem('TEMPORAL_TLS_KEY_PATH');
+  const clickhouseCa = pem('CLICKHOUSE_TLS_CA_PATH');
   if (issues.length > 0) throw new ConfigError(issues);
   const tlsWanted = e.TEMPORAL_TLS === 'true' || ca || crt || e.TEMPORAL_TLS_SERVER_NAME || e.TEMPORAL_API_KEY;
   const tls: TemporalTls | undefined = tlsWanted
@@ -235,10 +298,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         ? { s3: { endpoint: e.S3_ENDPOINT, region: e.S3_REGION, accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY } }
         : {}),
     },
-    clickhouse: e.CLICKHOUSE_URL
-      ? { mode: 'server', url: e.CLICKHOUSE_URL, username: e.CLICKHOUSE_USER, password: e.CLICKHOUSE_PASSWORD, database: e.CLICKHOUSE_DATABASE }
-      : { mode: 'embedded', path: path.resolve(e.CLICKHOUSE_EMBEDDED_PATH ?? path.join(dataDir, 'chdb')), database: e.CLICKHOUSE_DATABASE },
-    worker: { maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES },
+    clickhouse: {
+      ...(e.CLICKHOUSE_URL
+        ? {
+            mode: 'server' as const,
+            url: e.CLICKHOUSE_URL,
+            username: e.CLICKHOUSE_USER,
+            password: e.CLICKHOUSE_PASSWORD,
+            requestTimeoutMs: e.CLICKHOUSE_REQUEST_TIMEOUT_MS,
+            ...(clickhouseCa ? { caCert: clickhouseCa } : {}),
+          }
+        : { mode: 'embedded' as const, path: path.resolve(e.CLICKHOUSE_EMBEDDED_PATH ?? path.join(dataDir, 'chdb')) }),
+      database: e.CLICKHOUSE_DATABASE,
+      load: { mode: loadMode, ...((e.CLICKHOUSE_S3_ENDPOINT ?? e.S3_ENDPOINT) ? { s3Endpoint: e.CLICKHOUSE_S3_ENDPOINT ?? e.S3_ENDPOINT } : {}) },
+    },
+    worker: {
+      maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      roles: e.WORKER_ROLES,
+      fetchesPerSecond: e.OPENF1_GLOBAL_RATE_LIMIT && (e.OPENF1_GLOBAL_RATE_LIMIT.requests * 1000) / e.OPENF1_GLOBAL_RATE_LIMIT.perMs,
+    },
     observability: { logLevel: e.LOG_LEVEL, logFormat: e.LOG_FORMAT, metrics: e.METRICS_ADDRESS },
   };
 }

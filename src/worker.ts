@@ -1,51 +1,96 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
-import { createActivities, type ActivityDeps } from './activities/index.js';
+import { activitiesForRole } from './activities/index.js';
 import { loadConfig, type AppConfig } from './config.js';
-import { createRuntime } from './runtime.js';
+import { taskQueueOf, type WorkerRole } from './model/task-queues.js';
+import { createRuntime, type Runtime } from './runtime.js';
 import { temporalConnectionOptions } from './temporal-connection.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
-/** A worker for the f1-ingest task queue, with activities bound to the given clients. */
-export async function createIngestWorker(params: {
+export interface IngestWorkerOptions {
   connection: NativeConnection;
   namespace: string;
+  /** Main task queue; the fetch and warehouse queues are derived from it (see model/task-queues). */
   taskQueue: string;
-  deps: ActivityDeps;
+  /** Queues this process serves. */
+  roles: WorkerRole[];
+  deps: Runtime['deps'];
+  /** Activity slots per queue served. */
   maxConcurrentActivities: number;
-}): Promise<Worker> {
-  return Worker.create({
-    connection: params.connection,
-    namespace: params.namespace,
-    taskQueue: params.taskQueue,
-    workflowsPath: WORKFLOWS_PATH,
-    activities: createActivities(params.deps),
-    maxConcurrentActivityTaskExecutions: params.maxConcurrentActivities,
-    // On SIGINT/SIGTERM, let short activities finish; longer ones are cancelled and resume from
-    // their heartbeat on the next worker.
-    shutdownGraceTime: '10s',
-    // Cancellation (a pause, a cancel) reaches an activity only in a heartbeat's response: send
-    // heartbeats at least every 5 s (default up to 60 s) so a pause stops a fetch within seconds.
-    maxHeartbeatThrottleInterval: '5s',
+  /** Temporal's rate limit on the fetch queue, shared by all its workers; false: none. */
+  fetchesPerSecond: number | false;
+}
+
+/** One Temporal worker per task queue this process serves, run and stopped together. */
+export class IngestWorkers {
+  private constructor(readonly workers: ReadonlyMap<WorkerRole, Worker>) {}
+
+  static async create(o: IngestWorkerOptions): Promise<IngestWorkers> {
+    const workers = new Map<WorkerRole, Worker>();
+    for (const role of o.roles) {
+      workers.set(
+        role,
+        await Worker.create({
+          connection: o.connection,
+          namespace: o.namespace,
+          taskQueue: taskQueueOf(role, o.taskQueue),
+          ...(role === 'workflows' ? { workflowsPath: WORKFLOWS_PATH } : {}),
+          activities: activitiesForRole(role, o.deps),
+          maxConcurrentActivityTaskExecutions: o.maxConcurrentActivities,
+          // The server enforces this across every worker polling the queue: the API limit is global.
+          ...(role === 'fetch' && o.fetchesPerSecond !== false ? { maxTaskQueueActivitiesPerSecond: o.fetchesPerSecond } : {}),
+          // On SIGINT/SIGTERM, let short activities finish; longer ones are cancelled and resume from
+          // their heartbeat on the next worker.
+          shutdownGraceTime: '10s',
+          // Cancellation (a pause, a cancel) reaches an activity only in a heartbeat's response: send
+          // heartbeats at least every 5 s (default up to 60 s) so a pause stops a fetch within seconds.
+          maxHeartbeatThrottleInterval: '5s',
+        }),
+      );
+    }
+    return new IngestWorkers(workers);
+  }
+
+  /** Runs every worker until shutdown (or SIGINT/SIGTERM, which the SDK handles); one failing stops the rest. */
+  async run(): Promise<void> {
+    const runs = [...this.workers.values()].map((w) =>
+      w.run().catch((err: unknown) => {
+        this.shutdown();
+        throw err;
+        }),
+    );
+    const results = await Promise.allSettled(runs);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  shutdown(): void {
+    for (const w of this.workers.values()) if (w.getState() === 'RUNNING') w.shutdown();
+  }
+}
+
+/** Workers for config's roles on its task queues, with activities bound to the runtime's clients. */
+export function createIngestWorkers(config: AppConfig, runtime: Runtime, connection: NativeConnection): Promise<IngestWorkers> {
+  return IngestWorkers.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    roles: config.worker.roles,
+    deps: runtime.deps,
+    maxConcurrentActivities: config.worker.maxConcurrentActivities,
+    fetchesPerSecond: config.worker.fetchesPerSecond,
   });
 }
 
-/** Runs a worker until SIGINT/SIGTERM (the SDK installs those handlers and drains gracefully). */
+/** Runs the configured workers until SIGINT/SIGTERM (the SDK installs those handlers and drains gracefully). */
 export async function runWorker(config: AppConfig): Promise<void> {
   // First: it installs the Temporal Runtime's logger and metrics, which must precede the connection.
   const runtime = await createRuntime(config);
   let connection: NativeConnection | undefined;
   try {
     connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
-    const worker = await createIngestWorker({
-      connection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      deps: runtime.deps,
-      maxConcurrentActivities: config.worker.maxConcurrentActivities,
-    });
-    await worker.run();
+    await (await createIngestWorkers(config, runtime, connection)).run();
   } finally {
     await connection?.close();
     // Also when the connection failed: this closes the metrics endpoint, so the process can exit.

@@ -9,6 +9,10 @@ import { keepAlive } from './keep-alive.js';
 export interface LoadDeps {
   warehouse: Warehouse;
   store: ObjectStore;
+  /** `pull`: ClickHouse reads staging itself; `push`: the worker sends the bytes (see CLICKHOUSE_LOAD_MODE). */
+  loadMode: 'pull' | 'push';
+  /** Pull from s3:// staging: the S3 endpoint as ClickHouse reaches it, when it differs from the worker's. */
+  clickhouseS3Endpoint?: string;
   /** Credentials ClickHouse uses to read s3:// staging itself (pull). */
   stagingCredentials?: { accessKeyId: string; secretAccessKey: string };
 }
@@ -17,16 +21,14 @@ export function sameChecksum(a: TelemetryChecksum, b: TelemetryChecksum): boolea
   return a.rows === b.rows && a.sumSpeed === b.sumSpeed && a.sumRpm === b.sumRpm && a.sumDateMicros === b.sumDateMicros;
 }
 
-/**
- * How ClickHouse gets the Parquet: embedded chDB reads the staged object itself (its connection
- * cannot carry binary insert bodies); a server is pushed the bytes, so it needs no route to staging.
- */
+/** How ClickHouse gets the Parquet: it reads the staged object (pull), or the worker sends it (push). */
 async function parquetSource(deps: LoadDeps, key: string): Promise<ParquetSource> {
-  if (deps.warehouse.mode === 'server') return { kind: 'push', body: await deps.store.get(key) };
-  const location = deps.store.locate(key);
+  if (deps.loadMode === 'push') return { kind: 'push', body: await deps.store.get(key) };
+  const location = deps.store.locate(key, { endpoint: deps.clickhouseS3Endpoint });
   if (location.kind === 'file') return location;
+  // Config validation requires keys for pull from S3; this guards callers that build deps by hand.
   if (!deps.stagingCredentials) {
-    throw ApplicationFailure.nonRetryable('S3 staging needs S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY for ClickHouse to read it', 'ConfigError');
+    throw ApplicationFailure.nonRetryable('pull from S3 staging needs S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY for ClickHouse to read it', 'ConfigError');
   }
   return { kind: 's3', url: location.url, ...deps.stagingCredentials };
 }
@@ -56,7 +58,16 @@ export function createLoadWarehouseActivity(deps: LoadDeps) {
       // The token names the content (bronze hash); after a replace the old token is still in the
       // dedup window and would swallow the insert, so a replace gets a token of its own.
       const token = `${unitId(unit)}@${bronze.sha256}${replacing ? `#replace-${Date.now()}` : ''}`;
-      await insertUnitParquet(deps.warehouse, unit, await parquetSource(deps, silver.parquetKey), token);
+      const source = await parquetSource(deps, silver.parquetKey);
+      await insertUnitParquet(deps.warehouse, unit, source, token).catch((err: unknown) => {
+        if (source.kind !== 's3') throw err;
+        // ClickHouse's message names the object but not where it looked: say which setting decides that.
+        throw new Error(
+          `ClickHouse could not read ${source.url} (pull mode; that endpoint comes from CLICKHOUSE_S3_ENDPOINT, else S3_ENDPOINT; ` +
+            `it must be reachable from ClickHouse, or set CLICKHOUSE_LOAD_MODE=push): ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        );
+      });
       await refreshDriverSessionStats(deps.warehouse, unit);
     }
     const after = await unitChecksum(deps.warehouse, unit);

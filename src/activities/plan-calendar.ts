@@ -18,6 +18,7 @@ async function landDimension(wh: Warehouse, table: string, rows: object[]): Prom
   });
 }
 
+/** Planning that lands the calendar's dimension tables: runs where ClickHouse is. */
 export function createPlanActivities(deps: { openf1: OpenF1Client; warehouse: Warehouse }) {
   return {
     /** Lists the season's meetings, numbers the championship rounds by date, lands the meetings dimension. */
@@ -34,7 +35,12 @@ export function createPlanActivities(deps: { openf1: OpenF1Client; warehouse: Wa
       await landDimension(deps.warehouse, 'drivers', drivers);
       return unitsOfMeeting(input, sessions, drivers);
     },
+  };
+}
 
+/** Calendar reads that write nothing: run on any worker. */
+export function createCalendarReadActivities(deps: { openf1: OpenF1Client }) {
+  return {
     /** Units of sessions that ended in (endedAfter, endedBy], for a scheduled incremental run. */
     async planIncremental(input: Parameters<typeof unitsEndedBetween>[1] & { endedAfter: string; endedBy: string }): Promise<Unit[]> {
       const { endedAfter, endedBy, ...scope } = input;

@@ -1,9 +1,9 @@
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import { startDevStack } from '../dev/dev-stack.js';
 import { createRuntime } from '../runtime.js';
-import { createIngestWorker, runWorker } from '../worker.js';
+import { createIngestWorkers, runWorker, type IngestWorkers } from '../worker.js';
 import { openWarehouse, queryRows } from '../warehouse/warehouse-client.js';
 import { addBackfillOptions, backfillInputFromFlags, type BackfillFlags } from './backfill-options.js';
 import { emulatorCommand } from './emulator-command.js';
@@ -35,20 +35,14 @@ addBackfillOptions(
   validateBackfillInput(input);
   const dataDir = flags.dataDir ?? process.env.F1_INGEST_DATA_DIR ?? '.data';
   const stack = await startDevStack({ dataDir, staging: flags.staging });
-  let worker: Worker | undefined;
+  let worker: IngestWorkers | undefined;
   let runtimeClose: (() => Promise<void>) | undefined;
   try {
     const runtime = await createRuntime(stack.config);
     runtimeClose = runtime.close;
     if (stack.minio) await runtime.deps.store.ensureBucket?.();
     const connection = await NativeConnection.connect(temporalConnectionOptions(stack.config.temporal));
-    worker = await createIngestWorker({
-      connection,
-      namespace: stack.config.temporal.namespace,
-      taskQueue: stack.config.temporal.taskQueue,
-      deps: runtime.deps,
-      maxConcurrentActivities: stack.config.worker.maxConcurrentActivities,
-    });
+    worker = await createIngestWorkers(stack.config, runtime, connection);
     const running = worker.run();
     const { client, close } = await connectClient(stack.config);
     console.log(`Temporal UI:  ${stack.temporal.uiUrl}/namespaces/${stack.config.temporal.namespace}/workflows`);
@@ -66,7 +60,7 @@ addBackfillOptions(
       console.log(`Stopped. The backfill is durable in Temporal; run the same command again to resume ${handle.workflowId}.`);
     } else {
       console.log(`Backfill done: ${outcome.unitsLoaded} units loaded, ${outcome.unitsSkipped} already loaded, ${outcome.rowsLoaded.toLocaleString('en-US')} rows this run.`);
-      console.table(await summarizeWarehouse(runtime.warehouse));
+      if (runtime.warehouse) console.table(await summarizeWarehouse(runtime.warehouse));
       console.log(`Workflow:     ${stack.temporal.uiUrl}/namespaces/${stack.config.temporal.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`);
       if (flags.exitWhenDone) worker.shutdown();
       else console.log('Stack is up; press Ctrl-C to stop.');
@@ -75,7 +69,7 @@ addBackfillOptions(
     await running;
     await connection.close();
   } finally {
-    if (worker?.getState() === 'RUNNING') worker.shutdown();
+    worker?.shutdown();
     await runtimeClose?.();
     await stack.stop();
   }

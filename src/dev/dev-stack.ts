@@ -65,6 +65,7 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
       OPENF1_BASE_URL: emulator.url,
       // The emulator is ours: no need to pace requests to it as the public API requires.
       OPENF1_RATE_LIMIT: 'off',
+      OPENF1_GLOBAL_RATE_LIMIT: 'off',
       ...(minio
         ? { STAGING_URL: `s3://${DEV_BUCKET}`, S3_ENDPOINT: minio.endpoint, S3_ACCESS_KEY_ID: minio.accessKey, S3_SECRET_ACCESS_KEY: minio.secretKey }
         : { STAGING_URL: `file://${join(opts.dataDir, 'staging')}` }),

@@ -31,8 +31,11 @@ export interface ObjectStore {
   list(prefix: string): Promise<Array<{ key: string; size: number }>>;
   /** Removes the object; succeeds when it is already gone. */
   delete(key: string): Promise<void>;
-  /** How a ClickHouse engine reading this store directly should address `key` (for INSERT ... SELECT FROM file()/s3()). */
-  locate(key: string): { kind: 'file'; path: string } | { kind: 's3'; url: string };
+  /**
+   * How a ClickHouse engine reading this store directly should address `key` (for INSERT ... SELECT
+   * FROM file()/s3()); `endpoint` replaces the S3 endpoint when ClickHouse reaches it by another name.
+   */
+  locate(key: string, opts?: { endpoint?: string }): { kind: 'file'; path: string } | { kind: 's3'; url: string };
   /** Creates the bucket if it is missing (S3 only; for dev/test setup, where nothing provisions it). */
   ensureBucket?(): Promise<void>;
   /** Releases connections; the store is unusable afterwards. */

@@ -147,8 +147,8 @@ export class S3ObjectStore implements ObjectStore {
     await this.request('delete', key, () => this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) })));
   }
 
-  locate(key: string): { kind: 's3'; url: string } {
-    const base = (this.options.endpoint ?? `https://s3.${this.options.region}.amazonaws.com`).replace(/\/+$/, '');
+  locate(key: string, opts: { endpoint?: string } = {}): { kind: 's3'; url: string } {
+    const base = (opts.endpoint ?? this.options.endpoint ?? `https://s3.${this.options.region}.amazonaws.com`).replace(/\/+$/, '');
     return { kind: 's3', url: `${base}/${this.options.bucket}/${this.objectKey(key)}` };
   }
 

@@ -2,11 +2,17 @@ import type { TelemetryChecksum } from '../model/stage-results.js';
 import type { Unit } from '../model/unit.js';
 import { queryRows, type Warehouse } from './warehouse-client.js';
 
-/** Where ClickHouse finds a unit's silver Parquet. `push` streams the bytes through the client instead. */
+/** Where ClickHouse finds a unit's silver Parquet (pull), or the Parquet itself, sent through the client (push). */
 export type ParquetSource =
   | { kind: 'file'; path: string }
   | { kind: 's3'; url: string; accessKeyId: string; secretAccessKey: string }
   | { kind: 'push'; body: NodeJS.ReadableStream };
+
+async function readAll(body: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
 
 const TELEMETRY_COLUMNS = 'session_key, meeting_key, driver_number, date, speed, rpm, n_gear, throttle, brake, drs';
 const PARQUET_STRUCTURE =
@@ -55,6 +61,16 @@ export async function insertUnitParquet(wh: Warehouse, unit: Unit, source: Parqu
   } as const;
   const params = { ...unitParams(unit) };
   const target = `INSERT INTO ${wh.database}.car_data (${TELEMETRY_COLUMNS}, filter_key) SELECT ${TELEMETRY_COLUMNS}, {filterKey:String}`;
+  if (source.kind === 'push' && wh.mode === 'embedded') {
+    // chDB's client connection carries insert bodies as UTF-8 text, which corrupts binary Parquet,
+    // so the bytes travel as a base64 query parameter decoded by format() inside the engine.
+    await wh.client.command({
+      query: `${target} FROM format(Parquet, {structure:String}, base64Decode({parquet:String}))`,
+      query_params: { ...params, structure: PARQUET_STRUCTURE, parquet: (await readAll(source.body)).toString('base64') },
+      clickhouse_settings: settings,
+    });
+    return;
+  }
   if (source.kind === 'push') {
     await wh.client.exec({
       query: `${target} FROM input({structure:String}) FORMAT Parquet`,
@@ -71,7 +87,9 @@ export async function insertUnitParquet(wh: Warehouse, unit: Unit, source: Parqu
   await wh.client.command({
     query: `${target} FROM ${from}`,
     query_params: { ...params, ...source, structure: PARQUET_STRUCTURE },
-    clickhouse_settings: settings,
+    // The engine's default S3 retries back off for minutes on an unreachable endpoint (a wrong
+    // CLICKHOUSE_S3_ENDPOINT looked like a hang); a few quick ones, then Temporal's retry policy.
+    clickhouse_settings: source.kind === 's3' ? { ...settings, s3_retry_attempts: '5' } : settings,
   });
 }
 

@@ -1,7 +1,7 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { AppConfig } from '../config.js';
+import type { ClickHouseConnectionConfig } from '../config.js';
 
 /** A ClickHouse client plus the database our tables live in. */
 export interface Warehouse {
@@ -17,7 +17,7 @@ export interface Warehouse {
  * chDB binds one data directory per process, so a process must open at most one embedded
  * warehouse; the worker owns it and everything that needs it (load, reconcile, `sql`) runs there.
  */
-export function openWarehouse(config: AppConfig['clickhouse']): Warehouse {
+export function openWarehouse(config: ClickHouseConnectionConfig): Warehouse {
   let client: ClickHouseClient;
   if (config.mode === 'embedded') {
     mkdirSync(config.path, { recursive: true });
@@ -35,7 +35,8 @@ export function openWarehouse(config: AppConfig['clickhouse']): Warehouse {
       password: config.password,
       // Exactly-once relies on synchronous, deduplicated inserts.
       clickhouse_settings: { async_insert: 0, insert_deduplicate: 1 },
-      request_timeout: 300_000,
+      request_timeout: config.requestTimeoutMs,
+      ...(config.caCert ? { tls: { ca_cert: config.caCert } } : {}),
     });
   }
   return { client, database: config.database, mode: config.mode, close: () => client.close() };

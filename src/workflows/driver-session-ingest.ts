@@ -3,29 +3,29 @@ import {
   CancellationScope,
   condition,
   isCancellation,
-  proxyActivities,
   upsertSearchAttributes,
+  type ActivityOptions,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
 import { F1Stage } from '../model/search-attributes.js';
 import type { BronzeResult, UnitOutcome } from '../model/stage-results.js';
 import { unitId, type Unit } from '../model/unit.js';
+import { activitiesOn } from './activity-proxies.js';
 import { PauseSwitch } from './pause-switch.js';
 
-const { stageBronze } = proxyActivities<Activities>({
+const FETCH: ActivityOptions = {
   startToCloseTimeout: '30 minutes',
   // A fetch streams for a long time; a silent worker must be noticed quickly so another resumes it.
   heartbeatTimeout: '2 minutes',
   // A pause cancels the fetch; wait until it has really stopped writing before anything else runs.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
-});
+};
 
-const { convertToSilver, loadWarehouse, reconcileUnit } = proxyActivities<Activities>({
+const STEP: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
-});
+};
 
 type Stage = 'fetch' | 'convert' | 'load' | 'reconcile' | 'done' | 'paused';
 
@@ -35,6 +35,9 @@ type Stage = 'fetch' | 'convert' | 'load' | 'reconcile' | 'done' | 'paused';
  * unfinished step; only keys, counts and checksums pass through here.
  */
 export async function driverSessionIngest(unit: Unit): Promise<UnitOutcome> {
+  const { stageBronze } = activitiesOn('fetch', FETCH);
+  const { convertToSilver } = activitiesOn('workflows', STEP);
+  const { loadWarehouse, reconcileUnit } = activitiesOn('warehouse', STEP);
   let fetchScope: CancellationScope | undefined;
   // Set when a pause cancelled the running fetch: the resume may arrive before the fetch has
   // acknowledged the cancel, so "still paused" cannot tell our cancel from a real one.

@@ -1,9 +1,9 @@
-import { ApplicationFailure, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, setHandler, upsertSearchAttributes, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { Activities } from '../activities/index.js';
 import { describeInputIssues, IncrementalInputSchema, toOpenF1Filters } from '../model/backfill-input.js';
 import { F1Season } from '../model/search-attributes.js';
 import { unitId, UnitSchema, type Unit } from '../model/unit.js';
+import { activitiesOn } from './activity-proxies.js';
 import { runUnitChild } from './run-unit-child.js';
 import { progressQuery } from './messages.js';
 import { handlePauseResume } from './pause-forwarding.js';
@@ -21,10 +21,10 @@ export interface IncrementalOutcome extends z.infer<typeof CarriedStateSchema> {
   rowsLoaded: number;
 }
 
-const { planIncremental } = proxyActivities<Activities>({
+const PLAN: ActivityOptions = {
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10 },
-});
+};
 
 /**
  * A scheduled run: ingests the units of sessions that ended since the previous successful run's
@@ -50,6 +50,7 @@ export async function incrementalIngest(input: unknown): Promise<IncrementalOutc
   const running = new Set<string>();
   handlePauseResume(pool, running);
 
+  const { planIncremental } = activitiesOn('workflows', PLAN);
   const fresh = await planIncremental({
     season: spec.season,
     rounds: spec.rounds,

@@ -1,8 +1,8 @@
-import { ApplicationFailure, CancellationScope, getExternalWorkflowHandle, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import { ApplicationFailure, CancellationScope, getExternalWorkflowHandle, setHandler, sleep, type ActivityOptions } from '@temporalio/workflow';
 import type { RoundPlan } from '../activities/plan-calendar.js';
 import { unitId } from '../model/unit.js';
 import type { Filter } from '../openf1/filters.js';
+import { activitiesOn } from './activity-proxies.js';
 import { runUnitChild } from './run-unit-child.js';
 import { progressQuery, setConcurrencyUpdate, unitConcurrencySignal, unitReportsSignal, unitsPlannedSignal, type UnitReport } from './messages.js';
 import { handlePauseResume } from './pause-forwarding.js';
@@ -33,10 +33,10 @@ export interface RoundOutcome {
 /** Workflow time between progress batches sent to the season (Date.now() is deterministic in workflows). */
 const REPORT_EVERY_MS = 5_000;
 
-const { planRound } = proxyActivities<Activities>({
+const PLAN_ROUND: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10 },
-});
+};
 
 /** One meeting: plans its (session, driver) units and runs one child workflow per unit. */
 export async function roundIngest(input: RoundIngestInput): Promise<RoundOutcome> {
@@ -88,6 +88,7 @@ export async function roundIngest(input: RoundIngestInput): Promise<RoundOutcome
       .catch(() => undefined); // cancelled with the round: the season is being cancelled too
   };
 
+  const { planRound } = activitiesOn('warehouse', PLAN_ROUND);
   const units = await planRound({
     season: input.season,
     label: input.plan.label,

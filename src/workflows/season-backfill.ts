@@ -3,17 +3,17 @@ import {
   CancellationScope,
   executeChild,
   getExternalWorkflowHandle,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
+  type ActivityOptions,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
 import { BackfillInputSchema, describeInputIssues, toOpenF1Filters } from '../model/backfill-input.js';
 import { F1Meeting, F1Season } from '../model/search-attributes.js';
 import { roundWorkflowId } from '../model/unit.js';
 import type { DryRunReport } from '../planning/dry-run.js';
 import { progressQuery, setConcurrencyUpdate, unitConcurrencySignal, unitReportsSignal, unitsPlannedSignal } from './messages.js';
+import { activitiesOn } from './activity-proxies.js';
 import { handlePauseResume } from './pause-forwarding.js';
 import { ProgressTracker } from './progress-tracker.js';
 import { roundIngest, type RoundOutcome } from './round-ingest.js';
@@ -29,10 +29,10 @@ export interface SeasonOutcome {
   dryRun?: DryRunReport;
 }
 
-const { planSeason, planDryRun } = proxyActivities<Activities>({
+const PLAN: ActivityOptions = {
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10 },
-});
+};
 
 function invalid(problems: string[]): ApplicationFailure {
   return ApplicationFailure.nonRetryable(`Invalid backfill input:\n  ${problems.join('\n  ')}`, 'InvalidBackfillInput', problems);
@@ -49,7 +49,7 @@ export async function seasonBackfill(input: unknown): Promise<SeasonOutcome> {
   const spec = parsed.data;
   upsertSearchAttributes([{ key: F1Season, value: spec.season }]);
   if (spec.dryRun) {
-    return { season: spec.season, rounds: [], unitsLoaded: 0, unitsSkipped: 0, rowsLoaded: 0, dryRun: await planDryRun(spec) };
+    return { season: spec.season, rounds: [], unitsLoaded: 0, unitsSkipped: 0, rowsLoaded: 0, dryRun: await activitiesOn('workflows', PLAN).planDryRun(spec) };
   }
 
   const tracker = new ProgressTracker();
@@ -80,7 +80,8 @@ export async function seasonBackfill(input: unknown): Promise<SeasonOutcome> {
     },
   );
 
-  const plans = await planSeason({ season: spec.season, rounds: spec.rounds, includeTesting: spec.includeTesting });
+  // planSeason lands the meetings dimension, so it runs where ClickHouse is.
+  const plans = await activitiesOn('warehouse', PLAN).planSeason({ season: spec.season, rounds: spec.rounds, includeTesting: spec.includeTesting });
   tracker.state = 'running';
   const { workflowId } = workflowInfo();
   const filters = toOpenF1Filters(spec.filters);

@@ -103,6 +103,7 @@ export class ChaosStack {
       TEMPORAL_TASK_QUEUE: this.taskQueue,
       OPENF1_BASE_URL: this.emulator.url,
       OPENF1_RATE_LIMIT: 'off',
+      OPENF1_GLOBAL_RATE_LIMIT: 'off',
       ...(auth ? { OPENF1_USERNAME: auth.username, OPENF1_PASSWORD: auth.password } : {}),
       STAGING_URL: `s3://${BUCKET}`,
       S3_ENDPOINT: this.minio.endpoint,

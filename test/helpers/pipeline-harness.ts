@@ -1,11 +1,12 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevStack, type DevStack } from '../../src/dev/dev-stack.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
-import { createIngestWorker } from '../../src/worker.js';
+import type { Warehouse } from '../../src/warehouse/warehouse-client.js';
+import { createIngestWorkers, type IngestWorkers } from '../../src/worker.js';
 
 /** One chDB directory per test process: chDB binds a single data path per process. */
 const chdbPath = mkdtempSync(join(tmpdir(), 'f1-chdb-'));
@@ -14,8 +15,10 @@ process.on('exit', () => rmSync(chdbPath, { recursive: true, force: true }));
 export interface RealStack {
   stack: DevStack;
   runtime: Runtime;
+  /** The runtime's warehouse (this harness's worker serves every queue, so it is always open). */
+  warehouse: Warehouse;
   client: Client;
-  worker: Worker;
+  worker: IngestWorkers;
   stop(): Promise<void>;
 }
 
@@ -24,7 +27,7 @@ export interface RealStack {
  * the OpenF1 emulator and chDB, all on free loopback ports, plus a worker on a unique task queue.
  * `database` gives the test its own ClickHouse database.
  */
-export async function startRealStack(opts: { staging: 'minio' | 'file'; database: string }): Promise<RealStack> {
+export async function startRealStack(opts: { staging: 'minio' | 'file'; database: string; env?: Record<string, string> }): Promise<RealStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'f1-stack-'));
   const stack = await startDevStack({
     dataDir,
@@ -37,19 +40,16 @@ export async function startRealStack(opts: { staging: 'minio' | 'file'; database
       TEMPORAL_TASK_QUEUE: `test-${opts.database}`,
       // The worker's Prometheus endpoint (runtime.observability.metricsUrl) on a free port, never the default 9464.
       METRICS_ADDRESS: '127.0.0.1:0',
+      ...opts.env,
     },
   });
   try {
     const runtime = await createRuntime(stack.config);
     await runtime.deps.store.ensureBucket?.();
     const nativeConnection = await NativeConnection.connect({ address: stack.config.temporal.address });
-    const worker = await createIngestWorker({
-      connection: nativeConnection,
-      namespace: stack.config.temporal.namespace,
-      taskQueue: stack.config.temporal.taskQueue,
-      deps: runtime.deps,
-      maxConcurrentActivities: 8,
-    });
+    const { warehouse } = runtime;
+    if (!warehouse) throw new Error('the harness worker serves the warehouse queue, so its runtime opens ClickHouse');
+    const worker = await createIngestWorkers(stack.config, runtime, nativeConnection);
     // Polls for the whole life of the harness; a failed worker surfaces in stop().
     const running = worker.run();
     const connection = await Connection.connect({ address: stack.config.temporal.address });
@@ -57,6 +57,7 @@ export async function startRealStack(opts: { staging: 'minio' | 'file'; database
     return {
       stack,
       runtime,
+      warehouse,
       client,
       worker,
       async stop() {

@@ -28,7 +28,7 @@ async function emulatorRows(session: number, driver: number): Promise<number> {
 }
 
 async function warehouseRows(session: number, driver: number): Promise<number> {
-  const wh = s.runtime.warehouse;
+  const wh = s.warehouse;
   const [row] = await queryRows<{ n: number }>(wh, `SELECT toUInt32(count()) AS n FROM ${wh.database}.car_data WHERE session_key = {s:UInt32} AND driver_number = {d:UInt8}`, { s: session, d: driver });
   return row.n;
 }
@@ -246,7 +246,7 @@ describe('concurrency update and cancel', () => {
       }
     }
     assert.ok(loaded < DRIVERS.length, 'the cancel stopped the backfill before the end');
-    const wh = s.runtime.warehouse;
+    const wh = s.warehouse;
     const [log] = await queryRows<{ n: number }>(wh, `SELECT toUInt32(count()) AS n FROM ${wh.database}.ingest_log WHERE session_key = 7768 AND status = 'ok'`);
     assert.equal(log.n, loaded, 'every loaded unit was reconciled');
   });

@@ -53,7 +53,7 @@ for (const staging of ['minio', 'file'] as const) {
     });
 
     test('ClickHouse holds exactly the rows the emulator returns for the same filters', async () => {
-      const wh = s.runtime.warehouse;
+      const wh = s.warehouse;
       let total = 0;
       for (const session of BAHRAIN.sessions) {
         for (const driver of [1, 11, 44]) {
@@ -104,7 +104,7 @@ for (const staging of ['minio', 'file'] as const) {
     });
 
     test('running the same backfill again adds 0 rows', async () => {
-      const wh = s.runtime.warehouse;
+      const wh = s.warehouse;
       const count = async () => (await queryRows<{ n: number }>(wh, `SELECT toUInt32(count()) AS n FROM ${wh.database}.car_data`))[0].n;
       const before = await count();
       const again = await runBackfill(s, `it/${staging}/again`);

@@ -60,7 +60,7 @@ before(async () => {
   store = createObjectStore({ url: `file://${join(dir, 'staging')}` });
   warehouse = openWarehouse({ mode: 'embedded', path: join(dir, 'chdb'), database: 'it_unit_activities' });
   await migrate(warehouse);
-  activities = createActivities({ openf1: new OpenF1Client({ baseUrl: emulator.url, rateLimit: false, retryBaseDelayMs: 10 }), store, warehouse });
+  activities = createActivities({ openf1: new OpenF1Client({ baseUrl: emulator.url, rateLimit: false, retryBaseDelayMs: 10 }), store, warehouse, loadMode: 'pull' });
 });
 
 after(async () => {

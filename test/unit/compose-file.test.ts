@@ -138,6 +138,7 @@ const NOT_NEEDED_IN_PRODUCTION: Record<string, string> = {
   TEMPORAL_TLS_CERT_PATH: REMOTE_TEMPORAL_ONLY,
   TEMPORAL_TLS_KEY_PATH: REMOTE_TEMPORAL_ONLY,
   TEMPORAL_TLS_SERVER_NAME: REMOTE_TEMPORAL_ONLY,
+  CLICKHOUSE_TLS_CA_PATH: 'the compose ClickHouse is reached in-network over http; set it for an https server with a private CA',
 };
 /** Read by the worker outside EnvSchema (metrics endpoint). */
 const READ_OUTSIDE_ENV_SCHEMA = new Set(['METRICS_ADDRESS']);

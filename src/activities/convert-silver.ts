@@ -1,29 +1,16 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import * as arrow from 'apache-arrow';
-import { createInterface } from 'node:readline';
+import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import * as parquet from 'parquet-wasm';
 import { BronzeManifestSchema, type BronzeResult, type SilverResult, type TelemetryChecksum } from '../model/stage-results.js';
-import { parseOpenF1DateMicros } from '../model/openf1-date.js';
 import { unitPrefix, type Unit } from '../model/unit.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { BronzeRowError, CarDataDecoder, INT_COLUMNS, INT_NAMES, sumInt64, TooManyRowsError } from './car-data-columns.js';
 import { readJsonObject } from './object-json.js';
 
-/** Silver column layout: OpenF1 car_data with the narrowest types that hold every real value. */
-const INT_COLUMNS = {
-  session_key: { type: () => new arrow.Uint32(), array: Uint32Array, max: 0xffffffff },
-  meeting_key: { type: () => new arrow.Uint32(), array: Uint32Array, max: 0xffffffff },
-  driver_number: { type: () => new arrow.Uint8(), array: Uint8Array, max: 0xff },
-  speed: { type: () => new arrow.Uint16(), array: Uint16Array, max: 0xffff },
-  rpm: { type: () => new arrow.Uint16(), array: Uint16Array, max: 0xffff },
-  n_gear: { type: () => new arrow.Uint8(), array: Uint8Array, max: 0xff },
-  throttle: { type: () => new arrow.Uint8(), array: Uint8Array, max: 0xff },
-  brake: { type: () => new arrow.Uint8(), array: Uint8Array, max: 0xff },
-  drs: { type: () => new arrow.Uint8(), array: Uint8Array, max: 0xff },
-} as const;
-type IntColumn = keyof typeof INT_COLUMNS;
-const INT_NAMES = Object.keys(INT_COLUMNS) as IntColumn[];
+const HEARTBEAT_EVERY_ROWS = 50_000;
 
 export function silverParquetKey(unit: Unit): string {
   return `${unitPrefix('silver', unit)}/car_data.parquet`;
@@ -46,37 +33,40 @@ export function createConvertSilverActivity(deps: { store: ObjectStore }) {
     if (!manifest) throw ApplicationFailure.nonRetryable(`bronze manifest ${bronze.manifestKey} is missing`, 'BronzeMissing');
 
     const n = manifest.rows;
-    const ints = Object.fromEntries(INT_NAMES.map((c) => [c, new INT_COLUMNS[c].array(n)])) as { [K in IntColumn]: InstanceType<(typeof INT_COLUMNS)[K]['array']> };
-    const dates = new BigInt64Array(n);
-    const checksum = { speed: 0, rpm: 0, date: 0n };
-    let i = 0;
+    // Bytes straight into typed columns (see car-data-columns.ts): no string, object or BigInt per row.
+    const decoder = new CarDataDecoder(n);
+    let nextHeartbeat = HEARTBEAT_EVERY_ROWS;
+    const heartbeat = () => {
+      if (decoder.rows < nextHeartbeat) return;
+      ctx.heartbeat(decoder.rows);
+      nextHeartbeat = (Math.floor(decoder.rows / HEARTBEAT_EVERY_ROWS) + 1) * HEARTBEAT_EVERY_ROWS;
+    };
     for (const part of manifest.parts) {
-      const lines = createInterface({ input: (await deps.store.get(part.key)).pipe(createGunzip()), crlfDelay: Infinity });
-      let lineNo = 0;
-      for await (const line of lines) {
-        lineNo += 1;
-        if (line.length === 0) continue;
-        if (i >= n) throw ApplicationFailure.nonRetryable(`bronze ${part.key} holds more rows than its manifest says (${n})`, 'SilverConversionError');
-        const row = JSON.parse(line) as Record<string, unknown>;
-        for (const c of INT_NAMES) {
-          const v = row[c];
-          if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > INT_COLUMNS[c].max) throw badRow(part.key, lineNo, c, v, `an integer 0..${INT_COLUMNS[c].max}`);
-          ints[c][i] = v;
-        }
-        if (typeof row.date !== 'string') throw badRow(part.key, lineNo, 'date', row.date, 'an ISO date string');
-        try {
-          dates[i] = parseOpenF1DateMicros(row.date);
-        } catch {
-          throw badRow(part.key, lineNo, 'date', row.date, 'an ISO date such as 2023-09-15T13:08:19.923000+00:00');
-        }
-        checksum.speed += ints.speed[i];
-        checksum.rpm += ints.rpm[i];
-        checksum.date += dates[i];
-        i += 1;
-        if (i % 50_000 === 0) ctx.heartbeat(i);
+      try {
+        // pipeline (not .pipe): a decode error destroys the object stream too, instead of leaving it open.
+        await pipeline(await deps.store.get(part.key), createGunzip(), async (chunks: AsyncIterable<Buffer>) => {
+          for await (const chunk of chunks) {
+            decoder.push(chunk);
+            heartbeat();
+          }
+        });
+        decoder.end();
+        heartbeat();
+      } catch (err) {
+        // The decoder counts lines within the part; bad bronze data is terminal, retrying will not change it.
+        if (err instanceof BronzeRowError) throw badRow(part.key, err.line, err.field, err.value, err.expected);
+        if (err instanceof TooManyRowsError) throw ApplicationFailure.nonRetryable(`bronze ${part.key} holds more rows than its manifest says (${n})`, 'SilverConversionError');
+        throw err;
       }
     }
-    if (i !== n) throw ApplicationFailure.nonRetryable(`bronze parts of ${bronze.manifestKey} hold ${i} rows, manifest says ${n}`, 'SilverConversionError');
+    if (decoder.rows !== n) throw ApplicationFailure.nonRetryable(`bronze parts of ${bronze.manifestKey} hold ${decoder.rows} rows, manifest says ${n}`, 'SilverConversionError');
+    const { date: dates, ...ints } = decoder.columns;
+    let sumSpeed = 0;
+    let sumRpm = 0;
+    for (let i = 0; i < n; i++) {
+      sumSpeed += ints.speed[i];
+      sumRpm += ints.rpm[i];
+    }
 
     const table = new arrow.Table({
       date: arrow.makeVector(arrow.makeData({ type: new arrow.TimestampMicrosecond('UTC'), length: n, nullCount: 0, data: dates })),
@@ -87,7 +77,7 @@ export function createConvertSilverActivity(deps: { store: ObjectStore }) {
     const bytes = writeParquet(table);
     const parquetKey = silverParquetKey(unit);
     await deps.store.put(parquetKey, bytes, { contentType: 'application/vnd.apache.parquet' });
-    const result: TelemetryChecksum = { rows: n, sumSpeed: String(checksum.speed), sumRpm: String(checksum.rpm), sumDateMicros: checksum.date.toString() };
+    const result: TelemetryChecksum = { rows: n, sumSpeed: String(sumSpeed), sumRpm: String(sumRpm), sumDateMicros: sumInt64(dates).toString() };
     return { parquetKey, rows: n, bytes: bytes.byteLength, checksum: result, durationMs: Date.now() - started };
   };
 }

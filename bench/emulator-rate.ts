@@ -5,6 +5,7 @@
  * response bytes on the wire), so the figure is the server's throughput on its one core.
  */
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../src/emulator/index.js';
 
 const SESSION_KEY = 9222;
@@ -24,21 +25,31 @@ socket.on('data', (chunk) => {
 socket.on('end', () => console.log(head.split(' ')[1], bytes, Number(process.hrtime.bigint() - started) / 1e9));
 `;
 
-const emulator = await startEmulator({ maxRows: Number.MAX_SAFE_INTEGER, timeBudgetMs: 3_600_000 });
-try {
-  const output = await new Promise<string>((resolve, reject) => {
-    const client = spawn(process.execPath, ['-e', CLIENT, `${emulator.url}/car_data?session_key=${SESSION_KEY}`]);
-    let stdout = '';
-    client.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    client.on('error', reject);
-    client.on('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`client exited with ${code}`))));
-  });
-  const [status, bytes, seconds] = output.trim().split(' ').map(Number);
-  if (status !== 200) throw new Error(`HTTP ${status}`);
-  const rows = emulator.stats().rowsServed;
-  console.log(
-    JSON.stringify({ rowsPerSecond: Math.round(rows / seconds), bytesPerSecond: Math.round(bytes / seconds), rows }),
-  );
-} finally {
-  await emulator.close();
+export interface EmulatorRate {
+  rowsPerSecond: number;
+  bytesPerSecond: number;
+  rows: number;
+}
+
+export async function measureEmulatorRate(): Promise<EmulatorRate> {
+  const emulator = await startEmulator({ maxRows: Number.MAX_SAFE_INTEGER, timeBudgetMs: 3_600_000 });
+  try {
+    const output = await new Promise<string>((resolve, reject) => {
+      const client = spawn(process.execPath, ['-e', CLIENT, `${emulator.url}/car_data?session_key=${SESSION_KEY}`]);
+      let stdout = '';
+      client.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      client.on('error', reject);
+      client.on('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`client exited with ${code}`))));
+    });
+    const [status, bytes, seconds] = output.trim().split(' ').map(Number);
+    if (status !== 200) throw new Error(`HTTP ${status}`);
+    const rows = emulator.stats().rowsServed;
+    return { rowsPerSecond: Math.round(rows / seconds), bytesPerSecond: Math.round(bytes / seconds), rows };
+  } finally {
+    await emulator.close();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  console.log(JSON.stringify(await measureEmulatorRate()));
 }

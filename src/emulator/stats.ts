@@ -4,6 +4,9 @@ export interface EmulatorStats {
   byStatus: Record<string, number>;
   rowsServed: number;
   byEndpoint: Record<string, number>;
+  /** Epoch ms of the first and the latest counted request (null before any), for achieved request rates. */
+  firstRequestAt: number | null;
+  lastRequestAt: number | null;
 }
 
 export class StatsRecorder {
@@ -12,6 +15,9 @@ export class StatsRecorder {
   request(endpoint: string): void {
     this.stats.requests++;
     this.stats.byEndpoint[endpoint] = (this.stats.byEndpoint[endpoint] ?? 0) + 1;
+    const now = Date.now();
+    this.stats.firstRequestAt ??= now;
+    this.stats.lastRequestAt = now;
   }
 
   status(status: number): void {
@@ -32,5 +38,5 @@ export class StatsRecorder {
 }
 
 function emptyStats(): EmulatorStats {
-  return { requests: 0, byStatus: {}, rowsServed: 0, byEndpoint: {} };
+  return { requests: 0, byStatus: {}, rowsServed: 0, byEndpoint: {}, firstRequestAt: null, lastRequestAt: null };
 }

@@ -18,12 +18,16 @@ export interface ChaosStackOptions {
   openf1Auth?: { username: string; password: string };
   /** Variables every worker of this stack gets on top of the defaults (e.g. CLICKHOUSE_PASSWORD). */
   workerEnv?: Record<string, string>;
+  /** Task queue, bucket and temp dir prefix, as seen in the Temporal UI. Default `chaos`. */
+  name?: string;
 }
 
 /** A worker running as its own process, so it can be SIGKILLed like a crashed host. */
 export interface WorkerProcess {
   readonly database: string;
   readonly running: boolean;
+  /** PID of the current incarnation (for /proc readings such as peak RSS). */
+  readonly pid: number | undefined;
   /** SIGKILL: no graceful shutdown, in-flight activities are simply lost. */
   kill(): Promise<void>;
   /** Starts a new incarnation and waits until it polls. */
@@ -39,7 +43,6 @@ export interface CliResult {
   stderr: string;
 }
 
-const BUCKET = 'chaos';
 // Logged by the Temporal SDK once the worker polls its task queue.
 const WORKER_READY = /"state":"RUNNING"/g;
 
@@ -50,7 +53,7 @@ const WORKER_READY = /"state":"RUNNING"/g;
  * processes) and `f1-ingest sql` subprocesses open, one at a time.
  */
 export class ChaosStack {
-  readonly taskQueue = 'chaos';
+  readonly taskQueue: string;
   readonly chdbPath: string;
   private readonly workers = new Set<ProcessHandle>();
 
@@ -65,10 +68,11 @@ export class ChaosStack {
     private readonly opts: ChaosStackOptions,
   ) {
     this.chdbPath = join(dir, 'chdb');
+    this.taskQueue = opts.name ?? 'chaos';
   }
 
   static async start(opts: ChaosStackOptions = {}): Promise<ChaosStack> {
-    const dir = mkdtempSync(join(tmpdir(), 'f1-chaos-'));
+    const dir = mkdtempSync(join(tmpdir(), `f1-${opts.name ?? 'chaos'}-`));
     const cleanups: Array<() => Promise<unknown>> = [];
     try {
       const logDir = join(dir, 'logs');
@@ -79,7 +83,7 @@ export class ChaosStack {
       cleanups.push(() => minio.handle.stop());
       const emulator = await startEmulator({ ...(opts.openf1Auth ? { auth: opts.openf1Auth } : {}) });
       cleanups.push(() => emulator.close());
-      const store = createObjectStore({ url: `s3://${BUCKET}`, s3: { endpoint: minio.endpoint, accessKeyId: s3.accessKey, secretAccessKey: s3.secretKey } });
+      const store = createObjectStore({ url: `s3://${opts.name ?? 'chaos'}`, s3: { endpoint: minio.endpoint, accessKeyId: s3.accessKey, secretAccessKey: s3.secretKey } });
       cleanups.push(async () => store.close?.());
       await store.ensureBucket?.();
       const connection = await Connection.connect({ address: temporal.address });
@@ -105,7 +109,8 @@ export class ChaosStack {
       OPENF1_RATE_LIMIT: 'off',
       OPENF1_GLOBAL_RATE_LIMIT: 'off',
       ...(auth ? { OPENF1_USERNAME: auth.username, OPENF1_PASSWORD: auth.password } : {}),
-      STAGING_URL: `s3://${BUCKET}`,
+      // The bucket is named like the task queue.
+      STAGING_URL: `s3://${this.taskQueue}`,
       S3_ENDPOINT: this.minio.endpoint,
       S3_ACCESS_KEY_ID: this.minio.accessKey,
       S3_SECRET_ACCESS_KEY: this.minio.secretKey,
@@ -147,6 +152,9 @@ export class ChaosStack {
       database,
       get running() {
         return handle.running;
+      },
+      get pid() {
+        return handle.pid;
       },
       kill: () => handle.kill(),
       restart: () => {

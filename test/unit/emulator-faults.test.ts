@@ -227,16 +227,18 @@ void describe('admin endpoints and runtime configuration', () => {
     await get('/sessions?year=2023');
     await get('/drivers?session_key=9222');
     await get('/sessions?bad');
-    const stats = (await (await fetch(`${root(emulator)}/admin/stats`)).json()) as unknown;
-    assert.deepEqual(stats, {
+    const stats = (await (await fetch(`${root(emulator)}/admin/stats`)).json()) as { firstRequestAt: number; lastRequestAt: number };
+    const { firstRequestAt, lastRequestAt, ...counters } = stats;
+    assert.deepEqual(counters, {
       requests: 3,
       byStatus: { '200': 2, '500': 1 },
       rowsServed: 112 + 19,
       byEndpoint: { sessions: 2, drivers: 1 },
     });
+    assert.ok(firstRequestAt <= lastRequestAt && Date.now() - firstRequestAt < 60_000, 'request times bracket the three calls');
     assert.deepEqual(emulator.stats(), stats);
     assert.equal((await post('/admin/reset', '')).status, 200);
-    assert.deepEqual(emulator.stats(), { requests: 0, byStatus: {}, rowsServed: 0, byEndpoint: {} });
+    assert.deepEqual(emulator.stats(), { requests: 0, byStatus: {}, rowsServed: 0, byEndpoint: {}, firstRequestAt: null, lastRequestAt: null });
   });
 
   void test('unknown admin route: 404, wrong method: 405', async () => {

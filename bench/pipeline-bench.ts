@@ -79,7 +79,7 @@ const { values: flags } = parseArgs({
     'cpu-prof': { type: 'string' },
   },
 });
-const workerEnv: Record<string, string> = flags['cpu-prof'] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${flags['cpu-prof']}` } : {};
+const nodeArgs = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu-prof']}`] : [];
 const runs = Number(flags.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: expected a whole number >= 1, got ${flags.runs}`);
 const keys = [...new Set([...flags.workloads.split(',').map((k) => k.trim().toUpperCase()), ...(flags.large ? ['L'] : [])])];
@@ -124,9 +124,9 @@ async function runWorkload(w: Workload, run: number): Promise<RunFigures> {
     // Production's shape on one machine: the worker (workflows, fetch, convert) in one process,
     // the ClickHouse engine (chDB, ~200 MB resident before any data) with the warehouse queue in
     // another, as a ClickHouse server would be. Both peaks are reported.
-    const warehouse = await stack.startWorker(database, { ...workerEnv, WORKER_ROLES: 'warehouse' });
+    const warehouse = await stack.startWorker(database, { WORKER_ROLES: 'warehouse' }, nodeArgs);
     workers.push(warehouse);
-    const worker = await stack.startWorker(`${database}_worker`, { ...workerEnv, WORKER_ROLES: 'workflows,fetch' });
+    const worker = await stack.startWorker(`${database}_worker`, { WORKER_ROLES: 'workflows,fetch' }, nodeArgs);
     workers.push(worker);
     const started = performance.now();
     const outcome = await backfill(stack, `bench/${w.key}/${run}`, w.input);
@@ -180,8 +180,8 @@ async function runRateLimited(run: number): Promise<RateLimitedFigures> {
   try {
     stack.emulator.setFaults({ rateLimit: API_LIMIT });
     const limit = `${API_LIMIT.requests}/${API_LIMIT.perMs / 1000}s`;
-    workers.push(await stack.startWorker('bench_rl', { ...workerEnv, OPENF1_GLOBAL_RATE_LIMIT: limit }));
-    workers.push(await stack.startWorker('bench_rl_fetch_only', { ...workerEnv, OPENF1_GLOBAL_RATE_LIMIT: limit, WORKER_ROLES: 'workflows,fetch' }));
+    workers.push(await stack.startWorker('bench_rl', { OPENF1_GLOBAL_RATE_LIMIT: limit }, nodeArgs));
+    workers.push(await stack.startWorker('bench_rl_fetch_only', { OPENF1_GLOBAL_RATE_LIMIT: limit, WORKER_ROLES: 'workflows,fetch' }, nodeArgs));
     const started = performance.now();
     const outcome = await backfill(stack, `bench/rate-limited/${run}`, WORKLOADS.M.input);
     const seconds = (performance.now() - started) / 1000;

@@ -4,7 +4,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { TokenProvider } from './auth.js';
-import { decodeRows } from './decode-rows.js';
+import { decodeRows, splitRows } from './decode-rows.js';
 import { endpoints, type EndpointName, type RecordOf, type RowOf } from './endpoints.js';
 import {
   OpenF1Error,
@@ -74,6 +74,9 @@ export interface ClientStats {
 
 const DEFAULT_BASE_URL = 'https://api.openf1.org/v1';
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Response body chunks of one window -> what its consumer reads (rows, or batches of row text). */
+type Decode<T> = (url: string, chunks: AsyncIterable<Uint8Array>) => AsyncIterable<T>;
 
 /** Carries an error thrown by a fetchWindowed consumer through the retry loop untouched. */
 class ConsumerFailure {
@@ -204,10 +207,33 @@ export class OpenF1Client {
    * `consume` is called for every window, with an empty iterable when the window has no data, and
    * must read its rows to the end.
    */
-  async fetchWindowed<E extends EndpointName>(
+  fetchWindowed<E extends EndpointName>(
     req: WindowedRequest<E>,
     consume: (window: TimeWindow & { url: string }, rows: AsyncIterable<RowOf<E>>) => Promise<void>,
     opts: { signal?: AbortSignal } = {},
+  ): Promise<{ requests: number; windows: TimeWindow[] }> {
+    return this.windowed(req, (url, chunks) => decodeRows(req.endpoint, url, chunks), consume, opts);
+  }
+
+  /**
+   * fetchWindowed for bulk staging: each window's rows as their exact JSON text, in batches (one
+   * per response chunk), not parsed. The array's structure is still checked (truncation, a
+   * non-array answer, "no results"); row values are for the caller's own decoder to check, so a
+   * bulk fetch does not parse every row twice.
+   */
+  fetchWindowedText<E extends EndpointName>(
+    req: WindowedRequest<E>,
+    consume: (window: TimeWindow & { url: string }, batches: AsyncIterable<string[]>) => Promise<void>,
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<{ requests: number; windows: TimeWindow[] }> {
+    return this.windowed(req, (url, chunks) => splitRows(req.endpoint, url, chunks), consume, opts);
+  }
+
+  private async windowed<E extends EndpointName, T>(
+    req: WindowedRequest<E>,
+    decode: Decode<T>,
+    consume: (window: TimeWindow & { url: string }, items: AsyncIterable<T>) => Promise<void>,
+    opts: { signal?: AbortSignal },
   ): Promise<{ requests: number; windows: TimeWindow[] }> {
     const { endpoint, filters, from, to, windowKey } = req;
     const timeField = endpoints[endpoint].timeField;
@@ -236,7 +262,7 @@ export class OpenF1Client {
         { field: timeField, op: '<', value: window.to },
       ]);
       const halfMs = Math.ceil((endMs - startMs) / 2);
-      const tooLarge = await this.fetchWindow(endpoint, { ...window, url }, consume, halfMs >= this.minWindowMs, opts.signal, tally);
+      const tooLarge = await this.fetchWindow({ ...window, url }, decode, consume, halfMs >= this.minWindowMs, opts.signal, tally);
       if (tooLarge === undefined) {
         windows.push(window);
         startMs = endMs;
@@ -262,10 +288,10 @@ export class OpenF1Client {
    * (`splittable` windows give up on 500/504/timeout after one retry, since a transient fault
    * usually clears on the first retry and an oversized query fails again).
    */
-  private async fetchWindow<E extends EndpointName>(
-    endpoint: E,
+  private async fetchWindow<T>(
     window: TimeWindow & { url: string },
-    consume: (window: TimeWindow & { url: string }, rows: AsyncIterable<RowOf<E>>) => Promise<void>,
+    decode: Decode<T>,
+    consume: (window: TimeWindow & { url: string }, items: AsyncIterable<T>) => Promise<void>,
     splittable: boolean,
     signal: AbortSignal | undefined,
     tally: { requests: number },
@@ -280,7 +306,7 @@ export class OpenF1Client {
         async () => {
           const response = await this.transport.open(window.url, signal, tally);
           try {
-            await this.consumeWindow(endpoint, window, response, consume);
+            await this.consumeWindow(window, response, decode, consume);
           } finally {
             await response?.release();
           }
@@ -296,17 +322,17 @@ export class OpenF1Client {
   }
 
   /** Runs `consume` over one response, telling the client's own stream errors from the consumer's. */
-  private async consumeWindow<E extends EndpointName>(
-    endpoint: E,
+  private async consumeWindow<T>(
     window: TimeWindow & { url: string },
     response: OpenResponse | null,
-    consume: (window: TimeWindow & { url: string }, rows: AsyncIterable<RowOf<E>>) => Promise<void>,
+    decode: Decode<T>,
+    consume: (window: TimeWindow & { url: string }, items: AsyncIterable<T>) => Promise<void>,
   ): Promise<void> {
     let finished = false;
     let streamError: unknown;
-    const rows = async function* (): AsyncGenerator<RowOf<E>> {
+    const rows = async function* (): AsyncGenerator<T> {
       try {
-        if (response) yield* decodeRows(endpoint, window.url, response.chunks());
+        if (response) yield* decode(window.url, response.chunks());
         finished = true;
       } catch (error) {
         streamError = error;

@@ -8,7 +8,7 @@
 import type { z } from 'zod';
 import { endpoints, type EndpointName, type RecordOf, type RowOf } from './endpoints.js';
 import { OpenF1DataError, OpenF1TransportError } from './errors.js';
-import { JsonArrayStreamError, splitJsonArray } from './json-array-stream.js';
+import { JsonArraySplitter, JsonArrayStreamError, splitJsonArray } from './json-array-stream.js';
 import { detailOf, isNoResultsDetail } from './transport.js';
 
 const MAX_VALUE_CHARS = 100;
@@ -20,11 +20,32 @@ export async function* decodeRows<E extends EndpointName>(
 ): AsyncGenerator<RowOf<E>> {
   const schema: z.ZodType = endpoints[endpoint].schema;
   let index = 0;
-  try {
-    for await (const raw of splitJsonArray(chunks)) {
-      yield { raw, row: parseRow(schema, raw, { endpoint, url, index }) as RecordOf<E>, index };
-      index++;
+  for await (const raw of structureChecked(endpoint, url, splitJsonArray(chunks))) {
+    yield { raw, row: parseRow(schema, raw, { endpoint, url, index }) as RecordOf<E>, index };
+    index++;
+  }
+}
+
+/**
+ * The rows' exact JSON text, one batch per body chunk, unparsed: for bulk staging, whose own
+ * decoder checks every value later (a second parse here would be work done twice).
+ */
+export async function* splitRows(endpoint: EndpointName, url: string, chunks: AsyncIterable<Uint8Array>): AsyncGenerator<string[]> {
+  async function* batches(): AsyncGenerator<string[]> {
+    const splitter = new JsonArraySplitter();
+    for await (const chunk of chunks) {
+      const rows = splitter.push(chunk);
+      if (rows.length > 0) yield rows;
     }
+    splitter.end();
+  }
+  yield* structureChecked(endpoint, url, batches());
+}
+
+/** Maps the splitter's errors: a short body is a (retryable) truncation, anything else bad data. */
+async function* structureChecked<T>(endpoint: EndpointName, url: string, items: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* items;
   } catch (error) {
     if (!(error instanceof JsonArrayStreamError)) throw error;
     if (error.kind === 'truncated') throw new OpenF1TransportError({ url, failure: 'truncated', message: error.message });

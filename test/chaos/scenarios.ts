@@ -170,7 +170,9 @@ export function apiFaults(statuses: ReadonlyArray<404 | 422>, firstThreshold: nu
           if (wfStatus !== want) problems.push(`${id}: ${wfStatus}, expected ${want}`);
           if (bad && wfStatus === 'FAILED') {
             const chain = failureChain(await stack.client.workflow.getHandle(id).result().catch((e: unknown) => e));
-            if (!chain.some((f) => f.type === 'OpenF1DataError' && f.nonRetryable)) problems.push(`${id}: not a non-retryable OpenF1DataError: ${chain.map((f) => f.message).join(' <- ')}`);
+            // Staging does not parse rows; convert's decoder rejects the bad value, naming the field.
+            const named = (f: { type?: string; nonRetryable?: boolean; message: string }) => f.type === 'SilverConversionError' && f.nonRetryable && /field "\w+"/.test(f.message);
+            if (!chain.some(named)) problems.push(`${id}: not a non-retryable SilverConversionError naming the field: ${chain.map((f) => f.message).join(' <- ')}`);
           }
         }
         const empty = (u: { session: number }) => u.session === noData || u.session === malformed;

@@ -123,7 +123,7 @@ export class ChaosStack {
   }
 
   /** Starts `f1-ingest worker` as a child process writing to ClickHouse database `database`. */
-  async startWorker(database: string, extraEnv: Record<string, string> = {}): Promise<WorkerProcess> {
+  async startWorker(database: string, extraEnv: Record<string, string> = {}, nodeArgs: readonly string[] = []): Promise<WorkerProcess> {
     const logDir = join(this.dir, 'logs');
     const name = `worker-${database}`;
     const logFile = join(logDir, `${name}.log`);
@@ -140,7 +140,7 @@ export class ChaosStack {
     const handle = await startProcess({
       name,
       command: process.execPath,
-      args: ['bin/f1-ingest.js', 'worker'],
+      args: [...nodeArgs, 'bin/f1-ingest.js', 'worker'],
       env: { ...this.env(database), ...extraEnv },
       logDir,
       readyTimeoutMs: 60_000,

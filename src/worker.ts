@@ -5,8 +5,7 @@ import { loadConfig, type AppConfig } from './config.js';
 import { taskQueueOf, type WorkerRole } from './model/task-queues.js';
 import { createRuntime, type Runtime } from './runtime.js';
 import { temporalConnectionOptions } from './temporal-connection.js';
-
-export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+import { bundleWorkflows } from './workflow-bundle.js';
 
 export interface IngestWorkerOptions {
   connection: NativeConnection;
@@ -28,6 +27,7 @@ export class IngestWorkers {
 
   static async create(o: IngestWorkerOptions): Promise<IngestWorkers> {
     const workers = new Map<WorkerRole, Worker>();
+    const workflowBundle = o.roles.includes('workflows') ? await bundleWorkflows() : undefined;
     for (const role of o.roles) {
       workers.set(
         role,
@@ -35,7 +35,7 @@ export class IngestWorkers {
           connection: o.connection,
           namespace: o.namespace,
           taskQueue: taskQueueOf(role, o.taskQueue),
-          ...(role === 'workflows' ? { workflowsPath: WORKFLOWS_PATH } : {}),
+          ...(role === 'workflows' ? { workflowBundle } : {}),
           activities: activitiesForRole(role, o.deps),
           maxConcurrentActivityTaskExecutions: o.maxConcurrentActivities,
           // The server enforces this across every worker polling the queue: the API limit is global.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { Worker } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../../src/worker.js';
+import { WORKFLOWS_PATH } from '../../src/workflow-bundle.js';
 
 // Determinism guard: histories recorded from real runs (scripts/record-histories.ts) must replay
 // on today's workflow code, or a deploy would break executions already in flight.

@@ -72,7 +72,7 @@ export function createStageBronzeActivity(deps: { openf1: OpenF1Client; store: O
     const filters = unitApiFilters(unit);
 
     if (Date.parse(from) < Date.parse(unit.dateEnd)) {
-      const result = await deps.openf1.fetchWindowedText(
+      const result = await deps.openf1.fetchWindowedNdjson(
         { endpoint: 'car_data', filters, from, to: unit.dateEnd, windowKey: unit.sessionType },
         async (window, batches) => {
           const key = `${prefix}/part-${Date.parse(window.from)}.ndjson.gz`;
@@ -83,11 +83,10 @@ export function createStageBronzeActivity(deps: { openf1: OpenF1Client; store: O
           // Rows are not parsed here: convert's decoder checks every value (a second parse would be
           // work done twice). Whole batches, not rows, cross each async boundary.
           async function* ndjson() {
-            for await (const rows of batches) {
-              const chunk = Buffer.from(rows.join('\n') + '\n', 'utf8');
+            for await (const { ndjson: chunk, rows } of batches) {
               hash.update(chunk);
               bytes += chunk.length;
-              count += rows.length;
+              count += rows;
               if (count >= nextHeartbeat) {
                 ctx.heartbeat(progress);
                 nextHeartbeat = count + HEARTBEAT_EVERY_ROWS;

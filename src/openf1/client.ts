@@ -4,7 +4,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { TokenProvider } from './auth.js';
-import { decodeRows, splitRows } from './decode-rows.js';
+import { decodeRows, ndjsonBatches, type NdjsonBatch } from './decode-rows.js';
 import { endpoints, type EndpointName, type RecordOf, type RowOf } from './endpoints.js';
 import {
   OpenF1Error,
@@ -216,17 +216,17 @@ export class OpenF1Client {
   }
 
   /**
-   * fetchWindowed for bulk staging: each window's rows as their exact JSON text, in batches (one
-   * per response chunk), not parsed. The array's structure is still checked (truncation, a
-   * non-array answer, "no results"); row values are for the caller's own decoder to check, so a
-   * bulk fetch does not parse every row twice.
+   * fetchWindowed for bulk staging: each window's rows as NDJSON bytes (the API's bytes of each
+   * row and a newline), in batches (one per response chunk), never decoded. The array's structure
+   * is still checked (truncation, a non-array answer, "no results"); row values are for the
+   * caller's own decoder to check, so a bulk fetch does not parse every row twice.
    */
-  fetchWindowedText<E extends EndpointName>(
+  fetchWindowedNdjson<E extends EndpointName>(
     req: WindowedRequest<E>,
-    consume: (window: TimeWindow & { url: string }, batches: AsyncIterable<string[]>) => Promise<void>,
+    consume: (window: TimeWindow & { url: string }, batches: AsyncIterable<NdjsonBatch>) => Promise<void>,
     opts: { signal?: AbortSignal } = {},
   ): Promise<{ requests: number; windows: TimeWindow[] }> {
-    return this.windowed(req, (url, chunks) => splitRows(req.endpoint, url, chunks), consume, opts);
+    return this.windowed(req, (url, chunks) => ndjsonBatches(req.endpoint, url, chunks), consume, opts);
   }
 
   private async windowed<E extends EndpointName, T>(

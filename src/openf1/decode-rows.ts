@@ -27,19 +27,25 @@ export async function* decodeRows<E extends EndpointName>(
 }
 
 /**
- * The rows' exact JSON text, one batch per body chunk, unparsed: for bulk staging, whose own
- * decoder checks every value later (a second parse here would be work done twice).
+ * The rows as NDJSON, one batch per body chunk: each row's exact bytes and a newline, never
+ * decoded, for bulk staging, whose own decoder checks every value later (a parse here would be
+ * work done twice).
  */
-export async function* splitRows(endpoint: EndpointName, url: string, chunks: AsyncIterable<Uint8Array>): AsyncGenerator<string[]> {
-  async function* batches(): AsyncGenerator<string[]> {
+export async function* ndjsonBatches(endpoint: EndpointName, url: string, chunks: AsyncIterable<Uint8Array>): AsyncGenerator<NdjsonBatch> {
+  async function* batches(): AsyncGenerator<NdjsonBatch> {
     const splitter = new JsonArraySplitter();
     for await (const chunk of chunks) {
-      const rows = splitter.push(chunk);
-      if (rows.length > 0) yield rows;
+      const batch = splitter.pushNdjson(chunk);
+      if (batch.rows > 0) yield batch;
     }
     splitter.end();
   }
   yield* structureChecked(endpoint, url, batches());
+}
+
+export interface NdjsonBatch {
+  ndjson: Buffer;
+  rows: number;
 }
 
 /** Maps the splitter's errors: a short body is a (retryable) truncation, anything else bad data. */

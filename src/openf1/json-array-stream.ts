@@ -37,6 +37,7 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
+const NEWLINE = Buffer.from('\n');
 
 export type JsonArrayStreamErrorKind =
   /** The stream ended before the closing `]` (possibly inside an object or string). */
@@ -92,11 +93,43 @@ export class JsonArraySplitter {
 
   /** Feeds the next chunk; returns the text of every object completed by it, in order. */
   push(chunk: Uint8Array): string[] {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const out: string[] = [];
-    const n = buf.length;
     // One SIMD check per chunk lets pure-ASCII objects (nearly all OpenF1 rows) skip UTF-8 decoding.
-    const ascii = isAscii(buf);
+    let ascii: boolean | undefined;
+    this.scan(chunk, (buf, start, end) => {
+      ascii ??= isAscii(buf);
+      out.push(this.take(buf, ascii, start, end));
+    });
+    return out;
+  }
+
+  /**
+   * Feeds the next chunk; returns the objects it completed as NDJSON bytes (each object's exact
+   * bytes and a newline) and their count, without decoding any of them: for staging rows as-is.
+   */
+  pushNdjson(chunk: Uint8Array): { ndjson: Buffer; rows: number } {
+    const pieces: Buffer[] = [];
+    let rows = 0;
+    this.scan(chunk, (buf, start, end) => {
+      if (this.pending.length > 0) {
+        pieces.push(...this.pending, buf.subarray(0, end), NEWLINE);
+        this.pending = [];
+        this.pendingBytes = 0;
+      } else pieces.push(buf.subarray(start, end), NEWLINE);
+      this.count++;
+      rows++;
+    });
+    return { ndjson: Buffer.concat(pieces), rows };
+  }
+
+  /**
+   * The scanner: calls `complete` for each array element the chunk completes (its bytes are
+   * `buf[start, end)`, preceded by `this.pending` when it began in an earlier chunk); a non-array
+   * document's text is kept for the 'not-array' error instead.
+   */
+  private scan(chunk: Uint8Array, complete: (buf: Buffer, start: number, end: number) => void): void {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const n = buf.length;
     let i = 0;
     let start = this.phase === Phase.InObject ? 0 : -1;
     for (;;) {
@@ -108,10 +141,9 @@ export class JsonArraySplitter {
           break;
         }
         i++;
-        const text = this.take(buf, ascii, start, i);
         // A non-array document is never a row: it is kept for the 'not-array' error instead.
-        if (this.documentIsObject) this.nonArrayDocument = text;
-        else out.push(text);
+        if (this.documentIsObject) this.nonArrayDocument = this.take(buf, isAscii(buf), start, i);
+        else complete(buf, start, i);
         this.phase = this.documentIsObject ? Phase.Done : Phase.AfterElement;
         continue;
       }
@@ -152,7 +184,6 @@ export class JsonArraySplitter {
       i++;
     }
     this.offset += n;
-    return out;
   }
 
   /** Declares the end of the stream; throws unless the array was closed. */

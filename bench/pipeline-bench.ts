@@ -14,6 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_GLOBAL_RATE_LIMIT } from '../src/config.js';
 import type { BackfillInput } from '../src/model/backfill-input.js';
 import { repoRoot } from '../src/dev/binaries.js';
 import type { SeasonOutcome } from '../src/workflows/season-backfill.js';
@@ -88,7 +89,7 @@ const nodeArgs = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu
 const runs = Number(flags.runs);
 const concurrency = flags['max-concurrent-units'] === undefined ? {} : { maxConcurrentUnits: Number(flags['max-concurrent-units']) };
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: expected a whole number >= 1, got ${flags.runs}`);
-const keys = [...new Set([...flags.workloads.split(',').map((k) => k.trim().toUpperCase()), ...(flags.large ? ['L'] : [])])];
+const keys = [...new Set([...flags.workloads.split(',').map((k) => k.trim().toUpperCase()).filter(Boolean), ...(flags.large ? ['L'] : [])])];
 const unknown = keys.filter((k) => !WORKLOADS[k]);
 if (unknown.length > 0) throw new Error(`--workloads: unknown ${unknown.join(', ')}; expected some of ${Object.keys(WORKLOADS).join(', ')}`);
 
@@ -177,15 +178,15 @@ async function runWorkload(w: Workload, run: number): Promise<RunFigures> {
 
 /**
  * The emulator enforces OpenF1's limit; two worker processes share the fetch queue, whose Temporal
- * rate limit is set to the same limit (OPENF1_GLOBAL_RATE_LIMIT). Per-process pacing is off, so
- * only the global limit keeps the pair under the API's.
+ * rate limit is the product default (OPENF1_GLOBAL_RATE_LIMIT, a little under the API's).
+ * Per-process pacing is off, so only the global limit keeps the pair under the API's.
  */
 async function runRateLimited(run: number): Promise<RateLimitedFigures> {
   const stack = await ChaosStack.start({ name: 'bench' });
   const workers: WorkerProcess[] = [];
   try {
     stack.emulator.setFaults({ rateLimit: API_LIMIT });
-    const limit = `${API_LIMIT.requests}/${API_LIMIT.perMs / 1000}s`;
+    const limit = DEFAULT_GLOBAL_RATE_LIMIT;
     workers.push(await stack.startWorker('bench_rl', { OPENF1_GLOBAL_RATE_LIMIT: limit }, nodeArgs));
     workers.push(await stack.startWorker('bench_rl_fetch_only', { OPENF1_GLOBAL_RATE_LIMIT: limit, WORKER_ROLES: 'workflows,fetch' }, nodeArgs));
     const started = performance.now();
@@ -289,7 +290,7 @@ for (const [key, w] of Object.entries(report.workloads)) {
   );
 }
 if (rl) {
-  console.log(`\nrate-limited (emulator at ${API_LIMIT.requests}/${API_LIMIT.perMs / 1000}s, 2 workers, M, ${RATE_LIMITED_UNITS_IN_FLIGHT} units in flight): ${cell(rl.achievedRequestsPerSecond, 2)} req/s = ${cell(rl.achievedShareOfLimit, 3)} of the limit; ${cell(rl.requestsPerUnit, 3)} requests/unit; ${fmt(rl.throttled.median)} 429s (max ${fmt(rl.throttled.max)})`);
+  console.log(`\nrate-limited (emulator at ${API_LIMIT.requests}/${API_LIMIT.perMs / 1000}s, global limit ${DEFAULT_GLOBAL_RATE_LIMIT}, 2 workers, M, ${RATE_LIMITED_UNITS_IN_FLIGHT} units in flight): ${cell(rl.achievedRequestsPerSecond, 2)} req/s = ${cell(rl.achievedShareOfLimit, 3)} of the limit; ${cell(rl.requestsPerUnit, 3)} requests/unit; ${fmt(rl.throttled.median)} 429s (max ${fmt(rl.throttled.max)})`);
 }
 console.log('\n| target | value | met |\n|---|---|---|');
 for (const t of Object.values(report.targets)) console.log(`| ${t.target} | ${t.value === null ? 'not run' : fmt(t.value, 3)} | ${t.met === null ? '-' : t.met ? 'yes' : 'NO'} |`);

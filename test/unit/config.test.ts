@@ -11,7 +11,7 @@ test('defaults give the embedded stack: chDB under the data dir, file:// staging
   assert.equal(c.temporal.address, '127.0.0.1:7233');
   assert.equal(c.openf1.auth, undefined);
   assert.deepEqual(c.worker.roles, ['workflows', 'fetch', 'warehouse']);
-  assert.equal(c.worker.fetchesPerSecond, 3);
+  assert.equal(c.worker.fetchesPerSecond, 2.8);
 });
 
 test('CLICKHOUSE_URL switches to server mode; S3 staging carries its credentials', () => {

@@ -8,6 +8,7 @@ import { createActivities } from '../../src/activities/index.js';
 import { startMinio, type MinioServer } from '../../src/dev/minio.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import type { Unit } from '../../src/model/unit.js';
+import { bahrainRaceUnit } from '../helpers/bahrain-race-unit.js';
 import { OpenF1Client } from '../../src/openf1/client.js';
 import { createObjectStore, type ObjectStore } from '../../src/storage/object-store.js';
 import { migrate } from '../../src/warehouse/migrations.js';
@@ -15,11 +16,7 @@ import { queryRows, openWarehouse, type Warehouse } from '../../src/warehouse/wa
 
 // Both load modes, on both staging backends, into chDB: each case owns a ClickHouse database
 // and loads the same unit; the rows must be the emulator's, whichever way the Parquet travelled.
-const UNIT: Unit = {
-  season: 2023, roundLabel: 'r01', meetingKey: 1141, sessionKey: 7953, sessionName: 'Race', sessionType: 'Race',
-  driverNumber: 1, dateStart: '2023-03-05T15:00:00+00:00', dateEnd: '2023-03-05T17:00:00+00:00',
-  filters: [{ field: 'speed', op: '>=', value: 100 }], filterKey: 'speed>=100',
-};
+const UNIT: Unit = bahrainRaceUnit(1);
 
 const dir = mkdtempSync(join(tmpdir(), 'f1-load-modes-'));
 let emulator: Emulator;
@@ -53,6 +50,27 @@ async function expectedRows(): Promise<Array<{ date: string; speed: number; rpm:
   return (await res.json()) as Array<{ date: string; speed: number; rpm: number }>;
 }
 
+/** A database and a staging store of the case's own, and activities loading in `loadMode`. */
+async function setUp(database: string, staging: 'file' | 's3', loadMode: 'pull' | 'push', clickhouseS3Endpoint: string) {
+  const store =
+    staging === 'file'
+      ? createObjectStore({ url: `file://${join(dir, `staging-${database}`)}` })
+      : createObjectStore({ url: `s3://${database.replaceAll('_', '-')}`, s3: { endpoint: minio.endpoint, region: 'us-east-1', accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey } });
+  stores.push(store);
+  await store.ensureBucket?.();
+  const wh: Warehouse = { ...warehouse, database };
+  await migrate(wh);
+  const activities = createActivities({
+    openf1: new OpenF1Client({ baseUrl: emulator.url, rateLimit: false }),
+    store,
+    warehouse: wh,
+    loadMode,
+    stagingCredentials: { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey },
+    clickhouseS3Endpoint,
+  });
+  return { wh, activities };
+}
+
 const cases = [
   { staging: 'file', loadMode: 'pull' },
   { staging: 'file', loadMode: 'push' },
@@ -64,23 +82,8 @@ describe('load modes into chDB', { timeout: 300_000 }, () => {
   for (const c of cases) {
     test(`${c.loadMode} from ${c.staging} staging loads the unit exactly`, async () => {
       const database = `it_load_${c.loadMode}_${c.staging}`;
-      const store =
-        c.staging === 'file'
-          ? createObjectStore({ url: `file://${join(dir, `staging-${database}`)}` })
-          : createObjectStore({ url: `s3://${database.replaceAll('_', '-')}`, s3: { endpoint: minio.endpoint, region: 'us-east-1', accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey } });
-      stores.push(store);
-      await store.ensureBucket?.();
-      const wh: Warehouse = { ...warehouse, database };
-      await migrate(wh);
-      const activities = createActivities({
-        openf1: new OpenF1Client({ baseUrl: emulator.url, rateLimit: false }),
-        store,
-        warehouse: wh,
-        loadMode: c.loadMode,
-        stagingCredentials: { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey },
-        // ClickHouse reaches MinIO by another name than the worker does: pull must use this one.
-        clickhouseS3Endpoint: minio.endpoint.replace('127.0.0.1', 'localhost'),
-      });
+      // ClickHouse reaches MinIO by another name than the worker does: pull must use this one.
+      const { wh, activities } = await setUp(database, c.staging, c.loadMode, minio.endpoint.replace('127.0.0.1', 'localhost'));
       const bronze = await run(activities.stageBronze, UNIT);
       const silver = await run(activities.convertToSilver, UNIT, bronze);
       const load = await run(activities.loadWarehouse, UNIT, bronze, silver);
@@ -109,19 +112,7 @@ describe('load modes into chDB', { timeout: 300_000 }, () => {
 
   test('pull from S3 fails clearly when ClickHouse cannot reach the endpoint it is given', async () => {
     const database = 'it_load_bad_endpoint';
-    const store = createObjectStore({ url: 's3://it-load-bad-endpoint', s3: { endpoint: minio.endpoint, region: 'us-east-1', accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey } });
-    stores.push(store);
-    await store.ensureBucket?.();
-    const wh: Warehouse = { ...warehouse, database };
-    await migrate(wh);
-    const activities = createActivities({
-      openf1: new OpenF1Client({ baseUrl: emulator.url, rateLimit: false }),
-      store,
-      warehouse: wh,
-      loadMode: 'pull',
-      stagingCredentials: { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey },
-      clickhouseS3Endpoint: 'http://127.0.0.1:1',
-    });
+    const { wh, activities } = await setUp(database, 's3', 'pull', 'http://127.0.0.1:1');
     const bronze = await run(activities.stageBronze, UNIT);
     const silver = await run(activities.convertToSilver, UNIT, bronze);
     await assert.rejects(run(activities.loadWarehouse, UNIT, bronze, silver), /127\.0\.0\.1:1/);

@@ -11,6 +11,7 @@ import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import type { BronzeResult } from '../../src/model/stage-results.js';
 import { BronzeManifestSchema } from '../../src/model/stage-results.js';
 import type { Unit } from '../../src/model/unit.js';
+import { bahrainRaceUnit } from '../helpers/bahrain-race-unit.js';
 import { OpenF1Client } from '../../src/openf1/client.js';
 import { createObjectStore, type ObjectStore } from '../../src/storage/object-store.js';
 import { migrate } from '../../src/warehouse/migrations.js';
@@ -19,11 +20,7 @@ import { openWarehouse, type Warehouse } from '../../src/warehouse/warehouse-cli
 
 // Activities run in Temporal's activity test environment against the real emulator, a file://
 // store and chDB: these tests aim at what one activity promises on retry, resume and re-run.
-const UNIT: Unit = {
-  season: 2023, roundLabel: 'r01', meetingKey: 1141, sessionKey: 7953, sessionName: 'Race', sessionType: 'Race',
-  driverNumber: 44, dateStart: '2023-03-05T15:00:00+00:00', dateEnd: '2023-03-05T17:00:00+00:00',
-  filters: [{ field: 'speed', op: '>=', value: 100 }], filterKey: 'speed>=100',
-};
+const UNIT: Unit = bahrainRaceUnit(44);
 
 const dir = mkdtempSync(join(tmpdir(), 'f1-unit-activities-'));
 let emulator: Emulator;

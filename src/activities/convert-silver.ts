@@ -42,17 +42,26 @@ export function createConvertSilverActivity(deps: { store: ObjectStore }) {
       nextHeartbeat = (Math.floor(decoder.rows / HEARTBEAT_EVERY_ROWS) + 1) * HEARTBEAT_EVERY_ROWS;
     };
     for (const part of manifest.parts) {
+      // Kept apart: pipeline may reject with the error of a stream it destroyed because of the
+      // decoder's (an S3 body reports "The operation was aborted"), hiding the bad row.
+      let decodeError: unknown;
       try {
         // pipeline (not .pipe): a decode error destroys the object stream too, instead of leaving it open.
         await pipeline(await deps.store.get(part.key), createGunzip(), async (chunks: AsyncIterable<Buffer>) => {
-          for await (const chunk of chunks) {
-            decoder.push(chunk);
-            heartbeat();
+          try {
+            for await (const chunk of chunks) {
+              decoder.push(chunk);
+              heartbeat();
+            }
+          } catch (err) {
+            decodeError = err;
+            throw err;
           }
         });
         decoder.end();
         heartbeat();
-      } catch (err) {
+      } catch (caught) {
+        const err = decodeError ?? caught;
         // The decoder counts lines within the part; bad bronze data is terminal, retrying will not change it.
         if (err instanceof BronzeRowError) throw badRow(part.key, err.line, err.field, err.value, err.expected);
         if (err instanceof TooManyRowsError) throw ApplicationFailure.nonRetryable(`bronze ${part.key} holds more rows than its manifest says (${n})`, 'SilverConversionError');

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities/index.js';
 import { startMinio, type MinioServer } from '../../src/dev/minio.js';
@@ -109,6 +110,22 @@ describe('load modes into chDB', { timeout: 300_000 }, () => {
       assert.equal((await run(activities.loadWarehouse, UNIT, bronze, silver)).action, 'present');
     });
   }
+
+  test('a bad row staged in S3 fails convert naming part, line and field (not the S3 body it stops)', async () => {
+    emulator.setFaults({ malformed: { rate: 0.001, sessionKeys: [UNIT.sessionKey] } });
+    try {
+      const { activities } = await setUp('it_load_bad_row', 's3', 'pull', minio.endpoint);
+      const bronze = await run(activities.stageBronze, UNIT);
+      await assert.rejects(run(activities.convertToSilver, UNIT, bronze), (err: ApplicationFailure) => {
+        assert.equal(err.type, 'SilverConversionError');
+        assert.equal(err.nonRetryable, true);
+        assert.match(err.message, /^bronze bronze\/.*part-\d+\.ndjson\.gz line \d+ field "(speed|date)": expected /);
+        return true;
+      });
+    } finally {
+      emulator.setFaults({});
+    }
+  });
 
   test('pull from S3 fails clearly when ClickHouse cannot reach the endpoint it is given', async () => {
     const database = 'it_load_bad_endpoint';

@@ -127,7 +127,9 @@ describe('pause, resume, progress', () => {
   let handle: WorkflowHandle;
   let during: Progress;
 
-  before(() => s.stack.emulator.setFaults({ latencyMs: 300 }));
+  // Slow enough per unit that the backfill is still running when a CLI process (seconds to start)
+  // pauses it, however fast the pipeline itself gets.
+  before(() => s.stack.emulator.setFaults({ latencyMs: 1_500 }));
   after(() => s.stack.emulator.setFaults({}));
 
   test('progress while running: totals, one unit at a time, rate', async () => {
@@ -217,7 +219,8 @@ describe('concurrency update and cancel', () => {
   let handle: WorkflowHandle;
 
   before(async () => {
-    s.stack.emulator.setFaults({ latencyMs: 500 });
+    // Two waves of 3 units at >= 4 s each: still running when the CLI's cancel arrives.
+    s.stack.emulator.setFaults({ latencyMs: 4_000 });
     handle = await start('it/cancel', input);
   });
   after(() => s.stack.emulator.setFaults({}));

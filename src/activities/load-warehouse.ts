@@ -23,7 +23,7 @@ export function sameChecksum(a: TelemetryChecksum, b: TelemetryChecksum): boolea
 
 /** How ClickHouse gets the Parquet: it reads the staged object (pull), or the worker sends it (push). */
 async function parquetSource(deps: LoadDeps, key: string): Promise<ParquetSource> {
-  if (deps.loadMode === 'push') return { kind: 'push', body: await deps.store.get(key) };
+  if (deps.loadMode === 'push') return { kind: 'push', stream: () => deps.store.get(key), bytes: () => deps.store.getBytes(key) };
   const location = deps.store.locate(key, { endpoint: deps.clickhouseS3Endpoint });
   if (location.kind === 'file') return location;
   // Config validation requires keys for pull from S3; this guards callers that build deps by hand.

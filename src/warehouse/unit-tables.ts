@@ -2,17 +2,14 @@ import type { TelemetryChecksum } from '../model/stage-results.js';
 import type { Unit } from '../model/unit.js';
 import { queryRows, type Warehouse } from './warehouse-client.js';
 
-/** Where ClickHouse finds a unit's silver Parquet (pull), or the Parquet itself, sent through the client (push). */
+/**
+ * Where ClickHouse finds a unit's silver Parquet (pull), or how to read it to send it through the
+ * client (push): a server takes a stream, chDB the whole bytes (see insertUnitParquet).
+ */
 export type ParquetSource =
   | { kind: 'file'; path: string }
   | { kind: 's3'; url: string; accessKeyId: string; secretAccessKey: string }
-  | { kind: 'push'; body: NodeJS.ReadableStream };
-
-async function readAll(body: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return Buffer.concat(chunks);
-}
+  | { kind: 'push'; stream: () => Promise<NodeJS.ReadableStream>; bytes: () => Promise<Buffer> };
 
 const TELEMETRY_COLUMNS = 'session_key, meeting_key, driver_number, date, speed, rpm, n_gear, throttle, brake, drs';
 const PARQUET_STRUCTURE =
@@ -66,7 +63,7 @@ export async function insertUnitParquet(wh: Warehouse, unit: Unit, source: Parqu
     // so the bytes travel as a base64 query parameter decoded by format() inside the engine.
     await wh.client.command({
       query: `${target} FROM format(Parquet, {structure:String}, base64Decode({parquet:String}))`,
-      query_params: { ...params, structure: PARQUET_STRUCTURE, parquet: (await readAll(source.body)).toString('base64') },
+      query_params: { ...params, structure: PARQUET_STRUCTURE, parquet: (await source.bytes()).toString('base64') },
       clickhouse_settings: settings,
     });
     return;
@@ -75,7 +72,7 @@ export async function insertUnitParquet(wh: Warehouse, unit: Unit, source: Parqu
     await wh.client.exec({
       query: `${target} FROM input({structure:String}) FORMAT Parquet`,
       query_params: { ...params, structure: PARQUET_STRUCTURE },
-      values: source.body as never,
+      values: (await source.stream()) as never,
       clickhouse_settings: settings,
     });
     return;

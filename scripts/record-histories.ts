@@ -33,7 +33,8 @@ try {
   await save('driver-session-ingest', 'f1/2023/r01/s7953/d1/speed>=100');
 
   // Pause and resume mid-run, so the signal paths are in a recorded history too.
-  s.stack.emulator.setFaults({ latencyMs: 300 });
+  // Units slow enough that the pause lands while the backfill still has units to run.
+  s.stack.emulator.setFaults({ latencyMs: 2_000 });
   const paused = await s.client.workflow.start('seasonBackfill', { taskQueue, workflowId: 'rec/paused', args: [{ ...scope, drivers: [14, 16, 44], maxConcurrentUnits: 1 }] });
   while ((await paused.query(progressQuery)).unitsDone < 1) await sleep(200);
   await paused.signal(pauseSignal);

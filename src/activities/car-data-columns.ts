@@ -143,10 +143,10 @@ const TWO_32 = 4294967296;
  * decoder is unusable.
  */
 export class CarDataDecoder {
-  readonly columns: CarDataColumns;
-  private readonly capacity: number;
+  private cols: CarDataColumns;
+  private capacity: number;
   /** The date column as int32 words: the fast path writes a date without creating a BigInt. */
-  private readonly dateWords: Int32Array;
+  private dateWords: Int32Array;
   private readonly text = new TextDecoder('utf-8', { ignoreBOM: true }); // readline keeps a BOM, so JSON.parse rejects it
   private count = 0;
   private line = 0;
@@ -160,17 +160,37 @@ export class CarDataDecoder {
   private dayKey = -1;
   private daySeconds = 0;
 
-  /** `capacity`: the exact number of rows expected; one more is a TooManyRowsError. */
+  /** `capacity`: the number of rows expected; one more is a TooManyRowsError unless reserve() raises it. */
   constructor(capacity: number) {
     this.capacity = capacity;
-    const ints = Object.fromEntries(INT_NAMES.map((c) => [c, new INT_COLUMNS[c].array(capacity)]));
-    this.columns = { ...ints, date: new BigInt64Array(capacity) } as CarDataColumns;
-    this.dateWords = new Int32Array(this.columns.date.buffer, this.columns.date.byteOffset, capacity * 2);
+    this.cols = allocateColumns(capacity);
+    this.dateWords = dateWordsOf(this.cols.date);
   }
 
   /** Rows decoded so far, over all parts. */
   get rows(): number {
     return this.count;
+  }
+
+  /** The decoded rows, one array per column, each exactly `rows` long (views, not copies). */
+  get columns(): CarDataColumns {
+    const n = this.count;
+    return Object.fromEntries(Object.entries(this.cols).map(([c, values]: [string, CarDataColumns[keyof CarDataColumns]]) => [c, values.subarray(0, n)])) as unknown as CarDataColumns;
+  }
+
+  /**
+   * Raises the number of rows expected to `total` (when decoding as rows arrive, whose count is known
+   * a batch at a time). Storage grows at least twofold, so growing costs a copy per doubling, not per batch.
+   */
+  reserve(total: number): void {
+    if (total <= this.capacity) return;
+    if (total > this.cols.date.length) {
+      const grown = allocateColumns(Math.max(total, this.cols.date.length * 2));
+      for (const c of [...INT_NAMES, 'date'] as const) grown[c].set(this.cols[c].subarray(0, this.count) as never);
+      this.cols = grown;
+      this.dateWords = dateWordsOf(grown.date);
+    }
+    this.capacity = total;
   }
 
   push(chunk: Uint8Array): void {
@@ -193,6 +213,16 @@ export class CarDataDecoder {
     const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
     while (start <= last) start = this.decodeLineAt(b, view, start, last);
     if (start < b.length) this.keep(b, start, b.length);
+  }
+
+  /**
+   * Forgets every row after the first `rows` and the unfinished line, and starts a new part: for a
+   * part whose bytes stopped half-way and will be sent again from its start (a retried response).
+   */
+  truncate(rows: number): void {
+    this.count = Math.min(this.count, rows);
+    this.carryLength = 0;
+    this.line = 0;
   }
 
   /** Ends the current part: decodes a last line that has no newline; the next push() starts a new part at line 1. */
@@ -243,7 +273,7 @@ export class CarDataDecoder {
    */
   private decodeFast(b: Uint8Array, view: DataView, p: number, limit: number): number {
     if (b[p] !== LBRACE) return -1;
-    const cols = this.columns;
+    const cols = this.cols;
     const r = this.count;
     let seen = 0;
     let guess = 0;
@@ -399,16 +429,25 @@ export class CarDataDecoder {
       const v = row[c];
       const { max } = INT_COLUMNS[c];
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) throw new BronzeRowError(this.line, c, v, `an integer 0..${max}`);
-      this.columns[c][r] = v;
+      this.cols[c][r] = v;
     }
     const date = row.date;
     if (typeof date !== 'string') throw new BronzeRowError(this.line, 'date', date, 'an ISO date string');
     try {
-      this.columns.date[r] = parseOpenF1DateMicros(date);
+      this.cols.date[r] = parseOpenF1DateMicros(date);
     } catch {
       throw new BronzeRowError(this.line, 'date', date, 'an ISO date such as 2023-09-15T13:08:19.923000+00:00');
     }
   }
+}
+
+function allocateColumns(length: number): CarDataColumns {
+  const ints = Object.fromEntries(INT_NAMES.map((c) => [c, new INT_COLUMNS[c].array(length)]));
+  return { ...ints, date: new BigInt64Array(length) } as CarDataColumns;
+}
+
+function dateWordsOf(dates: BigInt64Array): Int32Array {
+  return new Int32Array(dates.buffer, dates.byteOffset, dates.length * 2);
 }
 
 /**

@@ -1,15 +1,14 @@
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import * as arrow from 'apache-arrow';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import * as parquet from 'parquet-wasm';
-import { BronzeManifestSchema, type BronzeResult, type SilverResult, type TelemetryChecksum } from '../model/stage-results.js';
+import type { BronzePart, SilverResult, TelemetryChecksum } from '../model/stage-results.js';
 import { unitPrefix, type Unit } from '../model/unit.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { BronzeRowError, CarDataDecoder, INT_COLUMNS, INT_NAMES, sumInt64, TooManyRowsError } from './car-data-columns.js';
-import { readJsonObject } from './object-json.js';
 
+/** Rows decoded from staged parts between heartbeats. */
 const HEARTBEAT_EVERY_ROWS = 50_000;
 
 export function silverParquetKey(unit: Unit): string {
@@ -17,66 +16,122 @@ export function silverParquetKey(unit: Unit): string {
 }
 
 /** A bronze row that cannot become a silver row: terminal, retrying will not change the data. */
-function badRow(partKey: string, line: number, field: string, value: unknown, expected: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(
-    `bronze ${partKey} line ${line} field "${field}": expected ${expected}, got ${JSON.stringify(value)}`,
-    'SilverConversionError',
-  );
+function silverFailure(partKey: string, err: unknown): unknown {
+  if (err instanceof BronzeRowError) {
+    return ApplicationFailure.nonRetryable(
+      `bronze ${partKey} line ${err.line} field "${err.field}": expected ${err.expected}, got ${JSON.stringify(err.value)}`,
+      'SilverConversionError',
+    );
+  }
+  if (err instanceof TooManyRowsError) {
+    return ApplicationFailure.nonRetryable(`bronze ${partKey} line ${err.line} is one row more than it was counted with (${err.capacity})`, 'SilverConversionError');
+  }
+  return err;
 }
 
-export function createConvertSilverActivity(deps: { store: ObjectStore }) {
-  /** Convert (silver): bronze gzip NDJSON -> typed Arrow columns -> Parquet (zstd). Deterministic, so re-runs rewrite identical bytes. */
-  return async function convertToSilver(unit: Unit, bronze: BronzeResult): Promise<SilverResult> {
-    const started = Date.now();
-    const ctx = Context.current();
-    const manifest = await readJsonObject(deps.store, bronze.manifestKey, BronzeManifestSchema);
-    if (!manifest) throw ApplicationFailure.nonRetryable(`bronze manifest ${bronze.manifestKey} is missing`, 'BronzeMissing');
+/**
+ * Convert (silver) of one unit: bronze NDJSON bytes -> typed Arrow columns -> Parquet (zstd).
+ * Bytes are fed part by part, either as they are fetched (so nothing is read back or parsed twice)
+ * or from parts already staged (a resumed or repeated stage). Rows go straight into typed columns
+ * (car-data-columns.ts): no string, object or BigInt per row.
+ *
+ * A bad row does not throw where it is met: the bytes still have to reach bronze, which keeps what
+ * the API sent. The builder stops decoding and `write()` reports the first bad row, naming part,
+ * line and field (a non-retryable SilverConversionError).
+ */
+export class SilverBuilder {
+  private readonly decoder = new CarDataDecoder(0);
+  private partKey = '';
+  private partStartRows = 0;
+  private failure: unknown;
+  /** Time spent decoding and writing, i.e. convert's own share of the stage. */
+  private busy = 0;
 
-    const n = manifest.rows;
-    // Bytes straight into typed columns (see car-data-columns.ts): no string, object or BigInt per row.
-    const decoder = new CarDataDecoder(n);
-    let nextHeartbeat = HEARTBEAT_EVERY_ROWS;
-    const heartbeat = () => {
-      if (decoder.rows < nextHeartbeat) return;
-      ctx.heartbeat(decoder.rows);
-      nextHeartbeat = (Math.floor(decoder.rows / HEARTBEAT_EVERY_ROWS) + 1) * HEARTBEAT_EVERY_ROWS;
-    };
-    for (const part of manifest.parts) {
-      // Kept apart: pipeline may reject with the error of a stream it destroyed because of the
-      // decoder's (an S3 body reports "The operation was aborted"), hiding the bad row.
-      let decodeError: unknown;
+  get rows(): number {
+    return this.decoder.rows;
+  }
+
+  /** Milliseconds spent decoding and writing so far: convert's own share of the time. */
+  get busyMs(): number {
+    return this.busy;
+  }
+
+  beginPart(key: string): void {
+    this.partKey = key;
+    this.partStartRows = this.decoder.rows;
+  }
+
+  /** `rows`: the number of lines in `chunk`, when the sender counted them (fetched batches always end at a line). */
+  push(chunk: Uint8Array, rows: number): void {
+    if (this.failure !== undefined) return;
+    const started = performance.now();
+    try {
+      this.decoder.reserve(this.decoder.rows + rows);
+      this.decoder.push(chunk);
+    } catch (err) {
+      this.failure = silverFailure(this.partKey, err);
+    }
+    this.busy += performance.now() - started;
+  }
+
+  endPart(): void {
+    if (this.failure !== undefined) return;
+    try {
+      this.decoder.end();
+    } catch (err) {
+      this.failure = silverFailure(this.partKey, err);
+    }
+  }
+
+  /** The current part's bytes stopped half-way and will be sent again from the start. */
+  abortPart(): void {
+    if (this.failure === undefined) this.decoder.truncate(this.partStartRows);
+  }
+
+  /** Feeds parts already staged in bronze (gzip NDJSON), in order, calling `heartbeat` every HEARTBEAT_EVERY_ROWS. */
+  async pushStoredParts(store: ObjectStore, parts: readonly BronzePart[], heartbeat: () => void): Promise<void> {
+    let nextHeartbeat = this.rows + HEARTBEAT_EVERY_ROWS;
+    for (const part of parts) {
+      if (this.failure !== undefined) return;
+      this.beginPart(part.key);
+      // Not push(): a stored part's chunks split lines anywhere, so its row count is reserved up front.
+      this.decoder.reserve(this.decoder.rows + part.rows);
       try {
-        // pipeline (not .pipe): a decode error destroys the object stream too, instead of leaving it open.
-        await pipeline(await deps.store.get(part.key), createGunzip(), async (chunks: AsyncIterable<Buffer>) => {
-          try {
-            for await (const chunk of chunks) {
-              decoder.push(chunk);
+        // pipeline (not .pipe): a failing read destroys every stream instead of leaving one open.
+        await pipeline(await store.get(part.key), createGunzip(), async (chunks: AsyncIterable<Buffer>) => {
+          for await (const chunk of chunks) {
+            this.push(chunk, 0);
+            if (this.rows >= nextHeartbeat) {
               heartbeat();
+              nextHeartbeat = this.rows + HEARTBEAT_EVERY_ROWS;
             }
-          } catch (err) {
-            decodeError = err;
-            throw err;
+            // A bad row stops the read; the failure is reported by write(), not as the aborted body's error.
+            if (this.failure !== undefined) return;
           }
         });
-        decoder.end();
-        heartbeat();
-      } catch (caught) {
-        const err = decodeError ?? caught;
-        // The decoder counts lines within the part; bad bronze data is terminal, retrying will not change it.
-        if (err instanceof BronzeRowError) throw badRow(part.key, err.line, err.field, err.value, err.expected);
-        if (err instanceof TooManyRowsError) throw ApplicationFailure.nonRetryable(`bronze ${part.key} holds more rows than its manifest says (${n})`, 'SilverConversionError');
-        throw err;
+      } catch (err) {
+        if (this.failure === undefined) throw err;
       }
+      this.endPart();
     }
-    if (decoder.rows !== n) throw ApplicationFailure.nonRetryable(`bronze parts of ${bronze.manifestKey} hold ${decoder.rows} rows, manifest says ${n}`, 'SilverConversionError');
-    const { date: dates, ...ints } = decoder.columns;
+  }
+
+  /**
+   * Writes the unit's Parquet (deterministic: a re-run rewrites identical bytes) and returns its
+   * checksum; `expectedRows` is bronze's count, which every decoded row must add up to.
+   */
+  async write(store: ObjectStore, unit: Unit, bronzeKey: string, expectedRows: number): Promise<SilverResult> {
+    if (this.failure !== undefined) throw this.failure;
+    const started = performance.now();
+    const n = this.decoder.rows;
+    if (n !== expectedRows) throw ApplicationFailure.nonRetryable(`bronze parts of ${bronzeKey} hold ${n} rows, its manifest says ${expectedRows}`, 'SilverConversionError');
+    const { date: dates, ...ints } = this.decoder.columns;
     let sumSpeed = 0;
     let sumRpm = 0;
     for (let i = 0; i < n; i++) {
       sumSpeed += ints.speed[i];
       sumRpm += ints.rpm[i];
     }
-
     const table = new arrow.Table({
       date: arrow.makeVector(arrow.makeData({ type: new arrow.TimestampMicrosecond('UTC'), length: n, nullCount: 0, data: dates })),
       ...Object.fromEntries(
@@ -85,10 +140,11 @@ export function createConvertSilverActivity(deps: { store: ObjectStore }) {
     });
     const bytes = writeParquet(table);
     const parquetKey = silverParquetKey(unit);
-    await deps.store.put(parquetKey, bytes, { contentType: 'application/vnd.apache.parquet' });
-    const result: TelemetryChecksum = { rows: n, sumSpeed: String(sumSpeed), sumRpm: String(sumRpm), sumDateMicros: sumInt64(dates).toString() };
-    return { parquetKey, rows: n, bytes: bytes.byteLength, checksum: result, durationMs: Date.now() - started };
-  };
+    await store.put(parquetKey, bytes, { contentType: 'application/vnd.apache.parquet' });
+    const checksum: TelemetryChecksum = { rows: n, sumSpeed: String(sumSpeed), sumRpm: String(sumRpm), sumDateMicros: sumInt64(dates).toString() };
+    this.busy += performance.now() - started;
+    return { parquetKey, rows: n, bytes: bytes.byteLength, checksum, durationMs: Math.round(this.busy) };
+  }
 }
 
 export function writeParquet(table: arrow.Table): Uint8Array {

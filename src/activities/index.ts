@@ -3,11 +3,9 @@ import { processMetrics } from '../observability/metrics-registry.js';
 import type { OpenF1Client } from '../openf1/client.js';
 import type { WorkerRole } from '../model/task-queues.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { createConvertSilverActivity } from './convert-silver.js';
 import { createLoadWarehouseActivity, type LoadDeps } from './load-warehouse.js';
 import { createCalendarReadActivities, createPlanActivities } from './plan-calendar.js';
-import { createReconcileActivity } from './reconcile-unit.js';
-import { createStageBronzeActivity } from './stage-bronze.js';
+import { createStageUnitActivity } from './stage-unit.js';
 import { withTerminalErrors } from './terminal-errors.js';
 
 /** What every worker has: the OpenF1 client and the staging store. */
@@ -19,22 +17,21 @@ export interface SourceDeps {
 /** What a worker that serves the warehouse queue also has. */
 export type WarehouseDeps = SourceDeps & LoadDeps;
 
-/** Activities of the main queue (beside the workflows): calendar reads that write nothing, and convert. */
+/** Activities of the main queue (beside the workflows): calendar reads that write nothing. */
 export function createWorkflowQueueActivities(deps: SourceDeps) {
   const { planDryRun, planIncremental } = createCalendarReadActivities(deps);
   return instrumentActivities(
     {
       planDryRun: withTerminalErrors(planDryRun),
       planIncremental: withTerminalErrors(planIncremental),
-      convertToSilver: withTerminalErrors(createConvertSilverActivity(deps)),
     },
     processMetrics(),
   );
 }
 
-/** Activities of the fetch queue: the bulk of OpenF1 requests, one activity per unit. */
+/** Activities of the fetch queue: the bulk of OpenF1 requests, one activity per unit (bronze and silver from the same bytes). */
 export function createFetchQueueActivities(deps: SourceDeps) {
-  return instrumentActivities({ stageBronze: withTerminalErrors(createStageBronzeActivity(deps)) }, processMetrics());
+  return instrumentActivities({ stageUnit: withTerminalErrors(createStageUnitActivity(deps)) }, processMetrics());
 }
 
 /** Activities of the warehouse queue: everything that reads or writes ClickHouse. */
@@ -45,7 +42,6 @@ export function createWarehouseQueueActivities(deps: WarehouseDeps) {
       planSeason: withTerminalErrors(planSeason),
       planRound: withTerminalErrors(planRound),
       loadWarehouse: withTerminalErrors(createLoadWarehouseActivity(deps)),
-      reconcileUnit: withTerminalErrors(createReconcileActivity(deps)),
     },
     processMetrics(),
   );

@@ -5,6 +5,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { deleteUnitRows, insertUnitParquet, refreshDriverSessionStats, unitChecksum, type ParquetSource } from '../warehouse/unit-tables.js';
 import type { Warehouse } from '../warehouse/warehouse-client.js';
 import { keepAlive } from './keep-alive.js';
+import { reconcileUnit, sameChecksum } from './reconcile-unit.js';
 
 export interface LoadDeps {
   warehouse: Warehouse;
@@ -15,10 +16,6 @@ export interface LoadDeps {
   clickhouseS3Endpoint?: string;
   /** Credentials ClickHouse uses to read s3:// staging itself (pull). */
   stagingCredentials?: { accessKeyId: string; secretAccessKey: string };
-}
-
-export function sameChecksum(a: TelemetryChecksum, b: TelemetryChecksum): boolean {
-  return a.rows === b.rows && a.sumSpeed === b.sumSpeed && a.sumRpm === b.sumRpm && a.sumDateMicros === b.sumDateMicros;
 }
 
 /** How ClickHouse gets the Parquet: it reads the staged object (pull), or the worker sends it (push). */
@@ -37,20 +34,27 @@ export function createLoadWarehouseActivity(deps: LoadDeps) {
   /**
    * Load (ClickHouse), exactly once per unit: a unit already present with the same checksum is
    * left alone; a unit present with different content (a partial or stale load) is replaced;
-   * otherwise it is inserted as one deduplicated block.
+   * otherwise it is inserted as one deduplicated block. Then reconciled against what ClickHouse
+   * holds (reconcile-unit.ts), so a unit is never reported loaded unverified.
    */
   return async function loadWarehouse(unit: Unit, bronze: BronzeResult, silver: SilverResult): Promise<LoadResult> {
-    return keepAlive(load(unit, bronze, silver));
+    return keepAlive(
+      (async () => {
+        const { result, inWarehouse } = await load(unit, bronze, silver);
+        await reconcileUnit(deps.warehouse, unit, { bronze, silver, load: result, inWarehouse });
+        return result;
+      })(),
+    );
   };
 
-  async function load(unit: Unit, bronze: BronzeResult, silver: SilverResult): Promise<LoadResult> {
+  async function load(unit: Unit, bronze: BronzeResult, silver: SilverResult): Promise<{ result: LoadResult; inWarehouse: TelemetryChecksum }> {
     const started = Date.now();
     const present = await unitChecksum(deps.warehouse, unit);
     if (present.rows > 0 && sameChecksum(present, silver.checksum)) {
       await refreshDriverSessionStats(deps.warehouse, unit);
-      return { rowsInWarehouse: present.rows, action: 'present', durationMs: Date.now() - started };
+      return { result: { rowsInWarehouse: present.rows, action: 'present', durationMs: Date.now() - started }, inWarehouse: present };
     }
-    if (silver.rows === 0 && present.rows === 0) return { rowsInWarehouse: 0, action: 'empty', durationMs: Date.now() - started };
+    if (silver.rows === 0 && present.rows === 0) return { result: { rowsInWarehouse: 0, action: 'empty', durationMs: Date.now() - started }, inWarehouse: present };
 
     const replacing = present.rows > 0;
     if (replacing) await deleteUnitRows(deps.warehouse, unit);
@@ -71,6 +75,6 @@ export function createLoadWarehouseActivity(deps: LoadDeps) {
       await refreshDriverSessionStats(deps.warehouse, unit);
     }
     const after = await unitChecksum(deps.warehouse, unit);
-    return { rowsInWarehouse: after.rows, action: replacing ? 'replaced' : 'inserted', durationMs: Date.now() - started };
+    return { result: { rowsInWarehouse: after.rows, action: replacing ? 'replaced' : 'inserted', durationMs: Date.now() - started }, inWarehouse: after };
   }
 }

@@ -50,78 +50,109 @@ function treeHash(parts: BronzePart[]): string {
   return h.digest('hex');
 }
 
-export function createStageBronzeActivity(deps: { openf1: OpenF1Client; store: ObjectStore }) {
-  /**
-   * Fetch + stage (bronze): streams the unit's filtered car_data straight into gzip NDJSON parts,
-   * one per fetched time window, byte-for-byte the API's rows in the API's order. The manifest is
-   * written last and is the commit point; a retry after a crash resumes from the heartbeat.
-   */
-  return async function stageBronze(unit: Unit): Promise<BronzeResult> {
-    const started = Date.now();
-    const ctx = Context.current();
-    const manifestKey = bronzeManifestKey(unit);
-    const committed = await readJsonObject(deps.store, manifestKey, BronzeManifestSchema);
-    if (committed) return summarize(manifestKey, committed, false, started);
+/**
+ * Sees the bronze bytes as they are staged (convert decodes them on the way): the parts already
+ * committed by an earlier attempt, then each part's bytes. A part may start again from its first
+ * byte (a retried response), after `abortPart`.
+ */
+export interface BronzeTap {
+  /** `heartbeat` keeps the activity alive (with its progress) while the tap reads them. */
+  committedParts(parts: readonly BronzePart[], heartbeat: () => void): Promise<void>;
+  beginPart(key: string): void;
+  push(chunk: Uint8Array, rows: number): void;
+  endPart(): void;
+  abortPart(): void;
+}
 
-    const fromHeartbeat = StageProgressSchema.safeParse(ctx.info.heartbeatDetails);
-    const progress: StageProgress = fromHeartbeat.success
-      ? fromHeartbeat.data
-      : ((await readJsonObject(deps.store, progressKey(unit), StageProgressSchema)) ?? { parts: [], apiRequests: 0 });
-    const from = progress.parts.at(-1)?.to ?? unit.dateStart;
-    const prefix = unitPrefix('bronze', unit);
-    const filters = unitApiFilters(unit);
+/** What staging found or wrote: the committed manifest and whether this call fetched it. */
+export interface StagedBronze {
+  manifest: BronzeManifest;
+  result: BronzeResult;
+}
 
-    if (Date.parse(from) < Date.parse(unit.dateEnd)) {
-      const result = await deps.openf1.fetchWindowedNdjson(
-        { endpoint: 'car_data', filters, from, to: unit.dateEnd, windowKey: unit.sessionType },
-        async (window, batches) => {
-          const key = `${prefix}/part-${Date.parse(window.from)}.ndjson.gz`;
-          const hash = createHash('sha256');
-          let count = 0;
-          let bytes = 0;
-          let nextHeartbeat = HEARTBEAT_EVERY_ROWS;
-          // Rows are not parsed here: convert's decoder checks every value (a second parse would be
-          // work done twice). Whole batches, not rows, cross each async boundary.
-          async function* ndjson() {
-            for await (const { ndjson: chunk, rows } of batches) {
-              hash.update(chunk);
-              bytes += chunk.length;
-              count += rows;
-              if (count >= nextHeartbeat) {
-                ctx.heartbeat(progress);
-                nextHeartbeat = count + HEARTBEAT_EVERY_ROWS;
-              }
-              yield chunk;
+/**
+ * Fetch + stage (bronze): streams the unit's filtered car_data straight into gzip NDJSON parts,
+ * one per fetched time window, byte-for-byte the API's rows in the API's order. The manifest is
+ * written last and is the commit point; a retry after a crash resumes from the heartbeat. Runs
+ * inside an activity (it heartbeats its progress).
+ */
+export async function stageBronze(deps: { openf1: OpenF1Client; store: ObjectStore }, unit: Unit, tap: BronzeTap): Promise<StagedBronze> {
+  const started = Date.now();
+  const ctx = Context.current();
+  const manifestKey = bronzeManifestKey(unit);
+  const committed = await readJsonObject(deps.store, manifestKey, BronzeManifestSchema);
+  if (committed) {
+    await tap.committedParts(committed.parts, () => ctx.heartbeat());
+    return { manifest: committed, result: summarize(manifestKey, committed, false, started) };
+  }
+
+  const fromHeartbeat = StageProgressSchema.safeParse(ctx.info.heartbeatDetails);
+  const progress: StageProgress = fromHeartbeat.success
+    ? fromHeartbeat.data
+    : ((await readJsonObject(deps.store, progressKey(unit), StageProgressSchema)) ?? { parts: [], apiRequests: 0 });
+  await tap.committedParts(progress.parts, () => ctx.heartbeat(progress));
+  const from = progress.parts.at(-1)?.to ?? unit.dateStart;
+  const prefix = unitPrefix('bronze', unit);
+  const filters = unitApiFilters(unit);
+
+  if (Date.parse(from) < Date.parse(unit.dateEnd)) {
+    const result = await deps.openf1.fetchWindowedNdjson(
+      { endpoint: 'car_data', filters, from, to: unit.dateEnd, windowKey: unit.sessionType },
+      async (window, batches) => {
+        const key = `${prefix}/part-${Date.parse(window.from)}.ndjson.gz`;
+        const hash = createHash('sha256');
+        let count = 0;
+        let bytes = 0;
+        let nextHeartbeat = HEARTBEAT_EVERY_ROWS;
+        // Rows are not parsed here; the tap (convert) decodes the same bytes, once.
+        // Whole batches, not rows, cross each async boundary.
+        async function* ndjson() {
+          for await (const { ndjson: chunk, rows } of batches) {
+            hash.update(chunk);
+            bytes += chunk.length;
+            count += rows;
+            tap.push(chunk, rows);
+            if (count >= nextHeartbeat) {
+              ctx.heartbeat(progress);
+              nextHeartbeat = count + HEARTBEAT_EVERY_ROWS;
             }
+            yield chunk;
           }
+        }
+        tap.beginPart(key);
+        try {
           // pipeline (not .pipe) so a failing or cancelled source errors the upload instead of crashing the worker.
           const gzip = createGzip({ level: GZIP_LEVEL });
           await Promise.all([pipeline(Readable.from(ndjson()), gzip), deps.store.put(key, gzip, { contentType: 'application/x-ndjson' })]);
-          progress.parts.push({ key, from: window.from, to: window.to, rows: count, bytes, sha256: hash.digest('hex') });
-          ctx.heartbeat(progress);
-          await deps.store.put(progressKey(unit), JSON.stringify(progress), { contentType: 'application/json' });
-        },
-        { signal: ctx.cancellationSignal },
-      );
-      progress.apiRequests += result.requests;
-    }
+        } catch (err) {
+          tap.abortPart();
+          throw err;
+        }
+        tap.endPart();
+        progress.parts.push({ key, from: window.from, to: window.to, rows: count, bytes, sha256: hash.digest('hex') });
+        ctx.heartbeat(progress);
+        await deps.store.put(progressKey(unit), JSON.stringify(progress), { contentType: 'application/json' });
+      },
+      { signal: ctx.cancellationSignal },
+    );
+    progress.apiRequests += result.requests;
+  }
 
-    const manifest: BronzeManifest = {
-      schemaVersion: 1,
-      unitId: unitId(unit),
-      sourceUrl: deps.openf1.url('car_data', filters),
-      filters: unit.filters,
-      fetchedAt: new Date().toISOString(),
-      rows: progress.parts.reduce((n, p) => n + p.rows, 0),
-      sha256: treeHash(progress.parts),
-      apiRequests: progress.apiRequests,
-      parts: progress.parts,
-    };
-    await removeStrayParts(deps.store, prefix, manifest);
-    await deps.store.put(manifestKey, JSON.stringify(manifest, null, 2), { contentType: 'application/json' });
-    await deps.store.delete(progressKey(unit));
-    return summarize(manifestKey, manifest, true, started);
+  const manifest: BronzeManifest = {
+    schemaVersion: 1,
+    unitId: unitId(unit),
+    sourceUrl: deps.openf1.url('car_data', filters),
+    filters: unit.filters,
+    fetchedAt: new Date().toISOString(),
+    rows: progress.parts.reduce((n, p) => n + p.rows, 0),
+    sha256: treeHash(progress.parts),
+    apiRequests: progress.apiRequests,
+    parts: progress.parts,
   };
+  await removeStrayParts(deps.store, prefix, manifest);
+  await deps.store.put(manifestKey, JSON.stringify(manifest, null, 2), { contentType: 'application/json' });
+  await deps.store.delete(progressKey(unit));
+  return { manifest, result: summarize(manifestKey, manifest, true, started) };
 }
 
 /** Parts left by an attempt that died before its heartbeat are not in the manifest: drop them. */

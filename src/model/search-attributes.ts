@@ -10,7 +10,7 @@ export const F1Meeting = defineSearchAttributeKey('F1Meeting', SearchAttributeTy
 export const F1Session = defineSearchAttributeKey('F1Session', SearchAttributeType.INT);
 /** Keyword, not Int: the dev server's SQLite visibility store allows only 3 Int attributes. Car number as text, e.g. "44". */
 export const F1Driver = defineSearchAttributeKey('F1Driver', SearchAttributeType.KEYWORD);
-/** A unit's current stage: fetch, convert, load, reconcile, done, paused. */
+/** A unit's current stage: fetch (staged to bronze and converted to silver as it arrives), load (then reconcile), done, paused. */
 export const F1Stage = defineSearchAttributeKey('F1Stage', SearchAttributeType.KEYWORD);
 
 /** Name -> type, as `temporal server start-dev --search-attribute` and the operator API take them. */

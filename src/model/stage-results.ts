@@ -59,6 +59,12 @@ export interface SilverResult {
   durationMs: number;
 }
 
+/** The fetch stage's result: bronze staged and silver written from the same bytes. */
+export interface StagedUnit {
+  bronze: BronzeResult;
+  silver: SilverResult;
+}
+
 export interface LoadResult {
   rowsInWarehouse: number;
   /** inserted: rows written now; present: the unit was already loaded identically; empty: nothing to load. */

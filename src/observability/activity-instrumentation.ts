@@ -1,4 +1,4 @@
-import type { BronzeResult, LoadResult, SilverResult } from '../model/stage-results.js';
+import type { LoadResult, StagedUnit } from '../model/stage-results.js';
 import type { IngestMetrics } from './metrics-registry.js';
 import { errorTypeOf } from '../activities/terminal-errors.js';
 
@@ -9,14 +9,12 @@ type ActivityFn = (...args: never[]) => Promise<unknown>;
  * they are what Temporal recorded, so a retried attempt that failed adds nothing.
  */
 const resultCounters = {
-  stageBronze: (m: IngestMetrics, r: BronzeResult) => {
+  stageUnit: (m: IngestMetrics, { bronze, silver }: StagedUnit) => {
     // A committed manifest found by a later attempt or run was counted when it was fetched.
-    if (!r.fetched) return;
-    m.rowsFetched.inc(r.rows);
-    m.bytesStaged.inc({ layer: 'bronze' }, r.bytes);
-  },
-  convertToSilver: (m: IngestMetrics, r: SilverResult) => {
-    m.bytesStaged.inc({ layer: 'silver' }, r.bytes);
+    if (!bronze.fetched) return;
+    m.rowsFetched.inc(bronze.rows);
+    m.bytesStaged.inc({ layer: 'bronze' }, bronze.bytes);
+    m.bytesStaged.inc({ layer: 'silver' }, silver.bytes);
   },
   loadWarehouse: (m: IngestMetrics, r: LoadResult) => {
     m.warehouseLoads.inc({ action: r.action });

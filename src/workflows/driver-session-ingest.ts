@@ -7,7 +7,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import { F1Stage } from '../model/search-attributes.js';
-import type { BronzeResult, UnitOutcome } from '../model/stage-results.js';
+import type { StagedUnit, UnitOutcome } from '../model/stage-results.js';
 import { unitId, type Unit } from '../model/unit.js';
 import { activitiesOn } from './activity-proxies.js';
 import { PauseSwitch } from './pause-switch.js';
@@ -27,17 +27,17 @@ const STEP: ActivityOptions = {
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
 };
 
-type Stage = 'fetch' | 'convert' | 'load' | 'reconcile' | 'done' | 'paused';
+type Stage = 'fetch' | 'load' | 'done' | 'paused';
 
 /**
- * One driver's car_data for one session: fetch+stage (bronze) -> convert (silver) -> load -> reconcile.
- * Each step's result is recorded in history, so after a crash the unit resumes at the first
- * unfinished step; only keys, counts and checksums pass through here.
+ * One driver's car_data for one session in two activities: stageUnit (fetch, staged to bronze and
+ * converted to silver as the bytes arrive) on the fetch queue, then loadWarehouse (load, then
+ * reconcile) on the warehouse queue. Each result is recorded in history, so after a crash the unit
+ * resumes at the first unfinished step; only keys, counts and checksums pass through here.
  */
 export async function driverSessionIngest(unit: Unit): Promise<UnitOutcome> {
-  const { stageBronze } = activitiesOn('fetch', FETCH);
-  const { convertToSilver } = activitiesOn('workflows', STEP);
-  const { loadWarehouse, reconcileUnit } = activitiesOn('warehouse', STEP);
+  const { stageUnit } = activitiesOn('fetch', FETCH);
+  const { loadWarehouse } = activitiesOn('warehouse', STEP);
   let fetchScope: CancellationScope | undefined;
   // Set when a pause cancelled the running fetch: the resume may arrive before the fetch has
   // acknowledged the cancel, so "still paused" cannot tell our cancel from a real one.
@@ -58,13 +58,13 @@ export async function driverSessionIngest(unit: Unit): Promise<UnitOutcome> {
     upsertSearchAttributes([{ key: F1Stage, value: stage }]);
   };
 
-  let bronze: BronzeResult | undefined;
-  while (!bronze) {
+  let staged: StagedUnit | undefined;
+  while (!staged) {
     await enter('fetch');
     fetchScope = new CancellationScope();
     fetchCancelledByPause = false;
     try {
-      bronze = await fetchScope.run(() => stageBronze(unit));
+      staged = await fetchScope.run(() => stageUnit(unit));
     } catch (err) {
       // Cancelled by our own pause: go round (waiting for resume if still paused). Any other cancellation is real.
       if (!(fetchCancelledByPause && isCancellation(err) && !CancellationScope.current().consideredCancelled)) throw err;
@@ -72,22 +72,17 @@ export async function driverSessionIngest(unit: Unit): Promise<UnitOutcome> {
       fetchScope = undefined;
     }
   }
-  await enter('convert');
-  const silver = await convertToSilver(unit, bronze);
+  const { bronze, silver } = staged;
   await enter('load');
-  // Once loading starts the unit finishes (load is one atomic insert, reconcile only reads and
-  // logs): a cancel arriving now never leaves a unit loaded but unreconciled.
-  const rowsLoaded = await CancellationScope.nonCancellable(async () => {
-    const load = await loadWarehouse(unit, bronze, silver);
-    upsertSearchAttributes([{ key: F1Stage, value: 'reconcile' }]);
-    return (await reconcileUnit(unit, bronze, silver, load)).rows;
-  });
+  // Once loading starts the unit finishes (one atomic insert, then a read-only reconcile): a cancel
+  // arriving now never leaves a unit loaded but unreconciled.
+  const load = await CancellationScope.nonCancellable(() => loadWarehouse(unit, bronze, silver));
   upsertSearchAttributes([{ key: F1Stage, value: 'done' }]);
   return {
     unitId: unitId(unit),
     status: 'loaded',
     rowsFetched: bronze.rows,
-    rowsLoaded,
+    rowsLoaded: load.rowsInWarehouse,
     bytesStaged: bronze.bytes,
     apiRequests: bronze.apiRequests,
   };

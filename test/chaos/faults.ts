@@ -44,7 +44,7 @@ export async function startBackfill(stack: ChaosStack, workflowId: string, input
   return { handle, outcome };
 }
 
-export type Stage = 'fetch' | 'convert' | 'load';
+export type Stage = 'fetch' | 'load';
 
 /** A running unit workflow whose F1Stage is one of `stages`, polled until `timeoutMs`. */
 export async function waitForStage(stack: ChaosStack, speedGte: number, stages: readonly Stage[], timeoutMs: number): Promise<{ workflowId: string; stage: Stage } | undefined> {

@@ -32,9 +32,9 @@ function expectCompleted(out: RunOutcome): string[] {
   return [out.status === 'timeout' ? 'backfill did not finish in time' : `backfill failed: ${failureChain(out.error).map((f) => f.message).join(' <- ')}`];
 }
 
-/** Worker SIGKILLed while a unit is in `fetch`, `convert` or `load` (cycled), then restarted. */
+/** Worker SIGKILLed while a unit is in `fetch` (which converts as it fetches) or `load` (alternately), then restarted. */
 export function workerSigkill(trials: number, firstThreshold: number): Scenario {
-  const stages: Stage[] = ['fetch', 'convert', 'load'];
+  const stages: Stage[] = ['fetch', 'load'];
   return {
     name: 'worker SIGKILL',
     async run({ stack, worker }) {
@@ -68,7 +68,7 @@ export function temporalKill(threshold: number): Scenario {
     async run({ stack }) {
       const sc = scope(threshold, ['Qualifying', 'Race']);
       const { outcome } = await startBackfill(stack, 'chaos/temporal', sc, RUN_TIMEOUT_MS);
-      const hit = await waitForStage(stack, threshold, ['fetch', 'convert', 'load'], 20_000);
+      const hit = await waitForStage(stack, threshold, ['fetch', 'load'], 20_000);
       await stack.temporal.handle.kill();
       await sleep(3_000);
       await stack.temporal.handle.restart();
@@ -77,14 +77,14 @@ export function temporalKill(threshold: number): Scenario {
   };
 }
 
-/** MinIO stopped for 25 s mid-run: stage, convert and load fail retryably meanwhile. */
+/** MinIO stopped for 25 s mid-run: stage and load fail retryably meanwhile. */
 export function minioOutage(threshold: number): Scenario {
   return {
     name: 'MinIO down 25 s',
     async run({ stack }) {
       const sc = scope(threshold, ['Qualifying', 'Race']);
       const { outcome } = await startBackfill(stack, 'chaos/minio', sc, RUN_TIMEOUT_MS);
-      const hit = await waitForStage(stack, threshold, ['fetch', 'convert', 'load'], 20_000);
+      const hit = await waitForStage(stack, threshold, ['fetch', 'load'], 20_000);
       await stack.minio.handle.stop();
       await sleep(25_000);
       await stack.minio.handle.restart();
@@ -170,7 +170,7 @@ export function apiFaults(statuses: ReadonlyArray<404 | 422>, firstThreshold: nu
           if (wfStatus !== want) problems.push(`${id}: ${wfStatus}, expected ${want}`);
           if (bad && wfStatus === 'FAILED') {
             const chain = failureChain(await stack.client.workflow.getHandle(id).result().catch((e: unknown) => e));
-            // Staging does not parse rows; convert's decoder rejects the bad value, naming the field.
+            // Convert's decoder rejects the bad value as it is fetched (bronze still keeps it), naming the field.
             const named = (f: { type?: string; nonRetryable?: boolean; message: string }) => f.type === 'SilverConversionError' && f.nonRetryable && /field "\w+"/.test(f.message);
             if (!chain.some(named)) problems.push(`${id}: not a non-retryable SilverConversionError naming the field: ${chain.map((f) => f.message).join(' <- ')}`);
           }

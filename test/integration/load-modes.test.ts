@@ -85,8 +85,7 @@ describe('load modes into chDB', { timeout: 300_000 }, () => {
       const database = `it_load_${c.loadMode}_${c.staging}`;
       // ClickHouse reaches MinIO by another name than the worker does: pull must use this one.
       const { wh, activities } = await setUp(database, c.staging, c.loadMode, minio.endpoint.replace('127.0.0.1', 'localhost'));
-      const bronze = await run(activities.stageBronze, UNIT);
-      const silver = await run(activities.convertToSilver, UNIT, bronze);
+      const { bronze, silver } = await run(activities.stageUnit, UNIT);
       const load = await run(activities.loadWarehouse, UNIT, bronze, silver);
       assert.equal(load.action, 'inserted');
 
@@ -111,17 +110,21 @@ describe('load modes into chDB', { timeout: 300_000 }, () => {
     });
   }
 
-  test('a bad row staged in S3 fails convert naming part, line and field (not the S3 body it stops)', async () => {
+  test('a bad row fails the unit naming part, line and field, as fetched and as read back from S3 (not the S3 body it stops)', async () => {
     emulator.setFaults({ malformed: { rate: 0.001, sessionKeys: [UNIT.sessionKey] } });
     try {
       const { activities } = await setUp('it_load_bad_row', 's3', 'pull', minio.endpoint);
-      const bronze = await run(activities.stageBronze, UNIT);
-      await assert.rejects(run(activities.convertToSilver, UNIT, bronze), (err: ApplicationFailure) => {
+      const badRow = (err: ApplicationFailure) => {
         assert.equal(err.type, 'SilverConversionError');
         assert.equal(err.nonRetryable, true);
         assert.match(err.message, /^bronze bronze\/.*part-\d+\.ndjson\.gz line \d+ field "(speed|date)": expected /);
         return true;
-      });
+      };
+      // Decoded as it arrives: bronze still keeps everything the API sent.
+      await assert.rejects(run(activities.stageUnit, UNIT), badRow);
+      // A re-run finds bronze committed and decodes it from MinIO: the same error, not an aborted read.
+      emulator.setFaults({});
+      await assert.rejects(run(activities.stageUnit, UNIT), badRow);
     } finally {
       emulator.setFaults({});
     }
@@ -130,8 +133,7 @@ describe('load modes into chDB', { timeout: 300_000 }, () => {
   test('pull from S3 fails clearly when ClickHouse cannot reach the endpoint it is given', async () => {
     const database = 'it_load_bad_endpoint';
     const { wh, activities } = await setUp(database, 's3', 'pull', 'http://127.0.0.1:1');
-    const bronze = await run(activities.stageBronze, UNIT);
-    const silver = await run(activities.convertToSilver, UNIT, bronze);
+    const { bronze, silver } = await run(activities.stageUnit, UNIT);
     await assert.rejects(run(activities.loadWarehouse, UNIT, bronze, silver), /127\.0\.0\.1:1/);
     const [row] = await queryRows<{ rows: number }>(wh, `SELECT toUInt32(count()) AS rows FROM ${database}.car_data`);
     assert.equal(row.rows, 0, 'nothing half-loaded');

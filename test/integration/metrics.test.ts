@@ -66,7 +66,7 @@ describe('worker metrics and logs on the real stack', { timeout: 600_000 }, () =
     // The unit is one car_data request; planning lists meetings, sessions and drivers.
     assert.equal(sample(text, 'f1_ingest_api_requests_total', { endpoint: 'car_data', status_class: '2xx' }), 1);
     for (const endpoint of ['meetings', 'sessions', 'drivers']) assert.ok(sample(text, 'f1_ingest_api_requests_total', { endpoint, status_class: '2xx' }) >= 1, endpoint);
-    for (const activity of ['planSeason', 'planRound', 'stageBronze', 'convertToSilver', 'loadWarehouse', 'reconcileUnit']) {
+    for (const activity of ['planSeason', 'planRound', 'stageUnit', 'loadWarehouse']) {
       assert.equal(sample(text, 'f1_ingest_activity_duration_seconds_count', { activity, outcome: 'success' }), 1, activity);
     }
     assert.ok(Number.isNaN(sample(text, 'f1_ingest_activity_failures_total')), 'no failures');
@@ -75,7 +75,7 @@ describe('worker metrics and logs on the real stack', { timeout: 600_000 }, () =
     const coreSeries = text.split('\n').filter((l) => l.startsWith('temporal_') && Number(l.split(' ').at(-1)) > 0);
     assert.ok(coreSeries.length > 0, 'nonzero temporal_ series');
     assert.ok(sample(text, 'temporal_workflow_completed', { workflow_type: 'driverSessionIngest' }) >= 1, 'core counted the unit workflow');
-    assert.ok(sample(text, 'temporal_activity_execution_latency_count', { activity_type: 'stageBronze' }) >= 1, 'core timed stageBronze');
+    assert.ok(sample(text, 'temporal_activity_execution_latency_count', { activity_type: 'stageUnit' }) >= 1, 'core timed stageUnit');
   });
 
   test('`f1-ingest worker`: JSON logs with workflow and run IDs, its own /metrics, and no secret in any output', async () => {
@@ -152,7 +152,7 @@ describe('worker metrics and logs on the real stack', { timeout: 600_000 }, () =
     assert.ok(workflowLog, 'a log line from the unit workflow');
     assert.equal(workflowLog.workflowType, 'driverSessionIngest');
     assert.match(String(workflowLog.runId), /^[0-9a-f-]{36}$/);
-    const activityLog = all.find((r) => r.message === 'Activity completed' && r.activityType === 'stageBronze');
+    const activityLog = all.find((r) => r.message === 'Activity completed' && r.activityType === 'stageUnit');
     assert.ok(activityLog, 'a log line from an activity');
     assert.equal(activityLog.workflowId, unitId);
     assert.equal(activityLog.workflowRunId, workflowLog.runId);

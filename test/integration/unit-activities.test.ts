@@ -8,9 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type Activities } from '../../src/activities/index.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import type { BronzeResult } from '../../src/model/stage-results.js';
+import type { BronzeResult, SilverResult, StagedUnit, TelemetryChecksum } from '../../src/model/stage-results.js';
 import { BronzeManifestSchema } from '../../src/model/stage-results.js';
-import type { Unit } from '../../src/model/unit.js';
+import { unitId, type Unit } from '../../src/model/unit.js';
 import { bahrainRaceUnit } from '../helpers/bahrain-race-unit.js';
 import { OpenF1Client } from '../../src/openf1/client.js';
 import { createObjectStore, type ObjectStore } from '../../src/storage/object-store.js';
@@ -29,6 +29,7 @@ let reference: Emulator;
 let store: ObjectStore;
 let warehouse: Warehouse;
 let activities: Activities;
+let client: OpenF1Client;
 
 /** Runs an activity in a (given or fresh) activity environment, keeping its result type. */
 function inActivity<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...a: A) => Promise<R>, ...args: A): Promise<R> {
@@ -57,7 +58,8 @@ before(async () => {
   store = createObjectStore({ url: `file://${join(dir, 'staging')}` });
   warehouse = openWarehouse({ mode: 'embedded', path: join(dir, 'chdb'), database: 'it_unit_activities' });
   await migrate(warehouse);
-  activities = createActivities({ openf1: new OpenF1Client({ baseUrl: emulator.url, rateLimit: false, retryBaseDelayMs: 10 }), store, warehouse, loadMode: 'pull' });
+  client = new OpenF1Client({ baseUrl: emulator.url, rateLimit: false, retryBaseDelayMs: 10 });
+  activities = createActivities({ openf1: client, store, warehouse, loadMode: 'pull' });
 });
 
 after(async () => {
@@ -67,65 +69,97 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('stageBronze', () => {
-  let full: BronzeResult;
+/** Silver's checksum of rows as the API serves them. */
+function checksumOf(rows: unknown[]): { rows: number; sumSpeed: string; sumRpm: string } {
+  const typed = rows as Array<{ speed: number; rpm: number }>;
+  return { rows: typed.length, sumSpeed: String(typed.reduce((n, r) => n + r.speed, 0)), sumRpm: String(typed.reduce((n, r) => n + r.rpm, 0)) };
+}
+
+function withoutDate({ rows, sumSpeed, sumRpm }: TelemetryChecksum) {
+  return { rows, sumSpeed, sumRpm };
+}
+
+describe('stageUnit', () => {
+  let full: StagedUnit;
+  let parquet: Buffer;
   const heartbeats: unknown[] = [];
 
-  test('splits an oversized unit into windows and stages exactly the API rows, in order', async () => {
+  test('splits an oversized unit into windows, stages exactly the API rows in order, and converts the same rows', async () => {
     const env = new MockActivityEnvironment();
     env.on('heartbeat', (d: unknown) => heartbeats.push(structuredClone(d)));
-    full = await inActivity(env, activities.stageBronze, UNIT);
+    full = await inActivity(env, activities.stageUnit, UNIT);
     const expected = await apiRows();
-    assert.equal(full.rows, expected.length);
-    assert.ok(full.apiRequests > 2, `expected bisection, got ${full.apiRequests} requests`);
-    assert.deepEqual(await bronzeRows(full.manifestKey), expected);
+    assert.equal(full.bronze.rows, expected.length);
+    assert.ok(full.bronze.apiRequests > 2, `expected bisection, got ${full.bronze.apiRequests} requests`);
+    assert.deepEqual(await bronzeRows(full.bronze.manifestKey), expected);
+    assert.deepEqual(withoutDate(full.silver.checksum), checksumOf(expected));
+    parquet = await store.getBytes(full.silver.parquetKey);
   });
 
-  test('a committed unit is not fetched again', async () => {
+  test('a committed unit is not fetched again; its silver is rebuilt from bronze, byte for byte', async () => {
     emulator.resetStats();
-    const again = await inActivity(new MockActivityEnvironment(), activities.stageBronze, UNIT);
-    assert.equal(again.fetched, false);
-    assert.equal(again.sha256, full.sha256);
+    await store.delete(full.silver.parquetKey);
+    const again = await inActivity(new MockActivityEnvironment(), activities.stageUnit, UNIT);
+    assert.equal(again.bronze.fetched, false);
+    assert.equal(again.bronze.sha256, full.bronze.sha256);
+    assert.deepEqual(again.silver.checksum, full.silver.checksum);
+    assert.ok((await store.getBytes(full.silver.parquetKey)).equals(parquet));
     assert.equal(emulator.stats().requests, 0);
   });
 
-  test('a retried attempt resumes after the parts in its last heartbeat', async () => {
+  test('a retried attempt resumes after the parts in its last heartbeat, and its silver holds every row once', async () => {
     const mid = heartbeats.find((h) => (h as { parts: unknown[] }).parts.length >= 2) as { parts: Array<{ key: string; rows: number }> };
     assert.ok(mid, 'a heartbeat with at least two committed parts');
     // The attempt "died" here: no manifest yet, and a stray part beyond the heartbeat.
-    await store.delete(full.manifestKey);
-    await store.put(`${full.manifestKey.replace('_manifest.json', '')}part-9999999999999.ndjson.gz`, 'stray');
+    await store.delete(full.bronze.manifestKey);
+    await store.put(`${full.bronze.manifestKey.replace('_manifest.json', '')}part-9999999999999.ndjson.gz`, 'stray');
     emulator.resetStats();
-    const resumed = await inActivity(new MockActivityEnvironment({ heartbeatDetails: mid }), activities.stageBronze, UNIT);
+    const resumed = await inActivity(new MockActivityEnvironment({ heartbeatDetails: mid }), activities.stageUnit, UNIT);
     const expected = await apiRows();
-    assert.equal(resumed.rows, expected.length);
-    assert.deepEqual(await bronzeRows(resumed.manifestKey), expected);
-    const manifest = BronzeManifestSchema.parse(JSON.parse((await store.getBytes(resumed.manifestKey)).toString()));
+    assert.equal(resumed.bronze.rows, expected.length);
+    assert.deepEqual(await bronzeRows(resumed.bronze.manifestKey), expected);
+    assert.deepEqual(resumed.silver.checksum, full.silver.checksum);
+    assert.ok((await store.getBytes(full.silver.parquetKey)).equals(parquet));
+    const manifest = BronzeManifestSchema.parse(JSON.parse((await store.getBytes(resumed.bronze.manifestKey)).toString()));
     assert.deepEqual(manifest.parts.slice(0, mid.parts.length).map((p) => p.key), mid.parts.map((p) => p.key));
     // Only the windows after the heartbeat are fetched again.
-    assert.ok(emulator.stats().requests < full.apiRequests, `resumed with ${emulator.stats().requests} requests, full fetch took ${full.apiRequests}`);
-    assert.ok(resumed.apiRequests < full.apiRequests);
-    const left = await store.list(full.manifestKey.replace('_manifest.json', ''));
+    assert.ok(emulator.stats().requests < full.bronze.apiRequests, `resumed with ${emulator.stats().requests} requests, full fetch took ${full.bronze.apiRequests}`);
+    assert.ok(resumed.bronze.apiRequests < full.bronze.apiRequests);
+    const left = await store.list(full.bronze.manifestKey.replace('_manifest.json', ''));
     assert.equal(left.length, manifest.parts.length + 1, 'stray part removed, manifest and listed parts kept');
+  });
+
+  test('responses cut off mid-body are fetched again without a row counted twice', async () => {
+    const other = { ...UNIT, driverNumber: 16 };
+    emulator.setFaults({ truncateRate: 0.5, seed: 3 });
+    try {
+      const retriesBefore = client.stats().retries;
+      const staged = await inActivity(new MockActivityEnvironment(), activities.stageUnit, other);
+      const rows = (await (await fetch(`${reference.url}/car_data?session_key=7953&driver_number=16&speed>=100`)).json()) as unknown[];
+      assert.ok(client.stats().retries > retriesBefore, 'some responses were cut off and fetched again');
+      assert.deepEqual(withoutDate(staged.silver.checksum), checksumOf(rows));
+      assert.deepEqual(await bronzeRows(staged.bronze.manifestKey), rows);
+    } finally {
+      emulator.setFaults({});
+    }
   });
 
   test('a cancelled fetch leaves no manifest behind', async () => {
     const other = { ...UNIT, driverNumber: 1 };
     const env = new MockActivityEnvironment();
     env.once('heartbeat', () => env.cancel());
-    await assert.rejects(inActivity(env, activities.stageBronze, other));
-    assert.equal(await store.head(full.manifestKey.replace('driver=44', 'driver=1')), null);
+    await assert.rejects(inActivity(env, activities.stageUnit, other));
+    assert.equal(await store.head(full.bronze.manifestKey.replace('driver=44', 'driver=1')), null);
   });
 });
 
 describe('loadWarehouse: exactly once', () => {
   let bronze: BronzeResult;
-  let silver: Awaited<ReturnType<Activities['convertToSilver']>>;
+  let silver: SilverResult;
   const run = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...args: A) => inActivity(new MockActivityEnvironment(), fn, ...args);
 
   before(async () => {
-    bronze = await run(activities.stageBronze, UNIT);
-    silver = await run(activities.convertToSilver, UNIT, bronze);
+    ({ bronze, silver } = await run(activities.stageUnit, UNIT));
   });
 
   test('first load inserts the unit; a re-run finds it present and adds nothing', async () => {
@@ -156,11 +190,13 @@ describe('loadWarehouse: exactly once', () => {
     assert.deepEqual(await unitChecksum(warehouse, UNIT), silver.checksum);
   });
 
-  test('reconcile logs the unit and fails loudly on a mismatch', async () => {
-    const load = await run(activities.loadWarehouse, UNIT, bronze, silver);
-    assert.deepEqual(await run(activities.reconcileUnit, UNIT, bronze, silver, load), { rows: silver.rows });
+  test('the load reconciles: one ingest_log row per load, and a mismatch fails loudly', async () => {
+    const logged = async () => (await warehouse.client.query({ query: `SELECT count() AS n FROM ${warehouse.database}.ingest_log WHERE unit_id = {id:String}`, query_params: { id: unitId(UNIT) }, format: 'JSONEachRow' }).then((r) => r.json<{ n: string }>()))[0].n;
+    const before = Number(await logged());
+    assert.equal((await run(activities.loadWarehouse, UNIT, bronze, silver)).rowsInWarehouse, silver.rows);
+    assert.equal(Number(await logged()), before + 1);
     const lying = { ...silver, checksum: { ...silver.checksum, sumSpeed: '1' } };
-    await assert.rejects(run(activities.reconcileUnit, UNIT, bronze, lying, load), (err: Error & { type?: string }) => {
+    await assert.rejects(run(activities.loadWarehouse, UNIT, bronze, lying), (err: Error & { type?: string }) => {
       assert.match(err.message, /does not reconcile/);
       assert.equal(err.type, 'ReconcileMismatch');
       return true;

@@ -297,6 +297,51 @@ void describe('CarDataDecoder', () => {
   });
 });
 
+void describe('CarDataDecoder as rows arrive', () => {
+  /** Lines cut into batches of whole lines, with each batch's line count (as fetched batches come). */
+  function batches(bytes: Uint8Array, size: number): Array<{ chunk: Uint8Array; rows: number }> {
+    const out: Array<{ chunk: Uint8Array; rows: number }> = [];
+    let start = 0;
+    let rows = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i] !== 0x0a) continue;
+      rows += 1;
+      if (rows === size || i === bytes.length - 1) {
+        out.push({ chunk: bytes.subarray(start, i + 1), rows });
+        start = i + 1;
+        rows = 0;
+      }
+    }
+    return out;
+  }
+
+  void test('reserve() grows the columns batch by batch to what one exact capacity gives', async () => {
+    const { bytes, rows } = await emulatorNdjson('session_key=9222&driver_number=1', 5_000);
+    const exact = decode([[bytes]], rows);
+    assert.ok(!('error' in exact));
+    const decoder = new CarDataDecoder(0);
+    for (const { chunk, rows: n } of batches(bytes, 97)) {
+      decoder.reserve(decoder.rows + n);
+      decoder.push(chunk);
+    }
+    decoder.end();
+    assertSameOutcome({ rows: decoder.rows, columns: decoder.columns }, exact);
+    assert.equal(decoder.columns.date.length, rows, 'columns are exactly `rows` long');
+    // The capacity is what was reserved, not the storage grown for it.
+    assert.throws(() => decoder.push(utf8(`${line({})}\n`)), TooManyRowsError);
+  });
+
+  void test('truncate() drops a part that stopped half-way, so a resent part is not counted twice', async () => {
+    const { bytes, rows } = await emulatorNdjson('session_key=9222&driver_number=1', 1_000);
+    const decoder = new CarDataDecoder(rows);
+    decoder.push(bytes.subarray(0, 40_000)); // cut mid-line
+    decoder.truncate(0);
+    decoder.push(bytes);
+    decoder.end();
+    assertSameOutcome({ rows: decoder.rows, columns: decoder.columns }, decode([[bytes]], rows));
+  });
+});
+
 void describe('CarDataDecoder errors', () => {
   const failure = (text: string | string[], capacity = 10): BronzeRowError | TooManyRowsError => {
     const parts = (Array.isArray(text) ? text : [text]).map((t) => [utf8(t)]);

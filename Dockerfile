@@ -74,5 +74,9 @@ RUN f1-ingest --help >/dev/null \
       const { code } = await bundleWorkflowCode({ workflowsPath: '/app/src/workflows/index.ts' }); \
       if (!code.includes('seasonBackfill')) throw new Error('workflow bundle lacks seasonBackfill'); \
     " >/dev/null
+# How the worker is run (src/worker-process-env.ts says why; test/unit/compose-file.test.ts keeps
+# the two equal). After the smoke tests: webpack there needs more heap than the worker's cap.
+ENV MALLOC_ARENA_MAX=2 \
+    NODE_OPTIONS="--max-semi-space-size=4 --max-old-space-size=256"
 # No ENTRYPOINT: the command names the program, so `run ... f1-ingest sql "..."` works too.
 CMD ["f1-ingest", "worker"]

@@ -18,11 +18,22 @@ export async function bundleWorkflows(): Promise<{ code: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'f1-workflow-bundle-'));
   try {
     const out = join(dir, 'workflows.js');
-    await promisify(execFile)(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), out], { maxBuffer: 16 * 1024 * 1024 });
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), out], {
+      maxBuffer: 16 * 1024 * 1024,
+      // webpack needs more heap than the worker's own caps allow (WORKER_PROCESS_ENV); the child lifts them.
+      env: { ...process.env, NODE_OPTIONS: withoutHeapCaps(process.env.NODE_OPTIONS ?? '') },
+    });
     return { code: readFileSync(out, 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function withoutHeapCaps(nodeOptions: string): string {
+  return nodeOptions
+    .split(/\s+/)
+    .filter((o) => o !== '' && !/^--max-(old|semi)-space-size=/.test(o))
+    .join(' ');
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -10,6 +10,7 @@ import { startTemporalDevServer, type TemporalDevServer } from '../../src/dev/te
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { SEARCH_ATTRIBUTES } from '../../src/model/search-attributes.js';
 import { createObjectStore, type ObjectStore } from '../../src/storage/object-store.js';
+import { WORKER_PROCESS_ENV } from '../../src/worker-process-env.js';
 
 export interface ChaosStackOptions {
   /** MinIO root user/password (the worker's S3 keys). Defaults are distinctive but not secret. */
@@ -118,6 +119,8 @@ export class ChaosStack {
       CLICKHOUSE_EMBEDDED_PATH: this.chdbPath,
       CLICKHOUSE_DATABASE: database,
       METRICS_ADDRESS: 'off',
+      // Run as the image runs it.
+      ...WORKER_PROCESS_ENV,
       ...this.opts.workerEnv,
     };
   }

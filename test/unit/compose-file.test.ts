@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { EnvSchema, loadConfig } from '../../src/config.js';
 import { SEARCH_ATTRIBUTES } from '../../src/model/search-attributes.js';
+import { WORKER_PROCESS_ENV } from '../../src/worker-process-env.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const read = (rel: string): string => readFileSync(path.join(ROOT, rel), 'utf8');
@@ -343,6 +344,15 @@ test('the Dockerfile is multi-stage, runs as a non-root user and keeps local sta
   assert.match(finalStage.find((l) => /^CMD\s/i.test(l)) ?? '', /"f1-ingest",\s*"worker"/);
   const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
   for (const entry of ['node_modules', '.data', '.tools', '.git', '.env']) assert.ok(ignored.includes(entry), `.dockerignore lacks ${entry}`);
+});
+
+test('the image runs the worker with the process settings the bench and chaos tests use (WORKER_PROCESS_ENV)', () => {
+  const instructions = read('Dockerfile').replace(/\\\n/g, ' ').split('\n').map((l) => l.trim());
+  const env = new Map<string, string>();
+  for (const line of instructions.filter((l) => /^ENV\s/i.test(l))) {
+    for (const m of line.slice(4).matchAll(/([A-Z_][A-Z0-9_]*)=("[^"]*"|\S+)/g)) env.set(m[1], m[2].replace(/^"|"$/g, ''));
+  }
+  for (const [name, value] of Object.entries(WORKER_PROCESS_ENV)) assert.equal(env.get(name), value, `Dockerfile ENV ${name}`);
 });
 
 test('the search attributes `setup` registers fit PostgreSQL visibility\'s custom slots (3 Int, 10 Keyword, ...)', () => {

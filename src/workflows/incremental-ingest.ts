@@ -1,19 +1,16 @@
 import { ApplicationFailure, setHandler, upsertSearchAttributes, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
-import { z } from 'zod';
-import { describeInputIssues, IncrementalInputSchema, toOpenF1Filters } from '../model/backfill-input.js';
+import type { CarriedState } from '../model/incremental-state.js';
 import { F1Season } from '../model/search-attributes.js';
-import { unitId, UnitSchema, type Unit } from '../model/unit.js';
+import { unitId, type Unit } from '../model/unit.js';
 import { activitiesOn } from './activity-proxies.js';
 import { runUnitChild } from './run-unit-child.js';
 import { progressQuery } from './messages.js';
 import { handlePauseResume } from './pause-forwarding.js';
 import { ProgressTracker } from './progress-tracker.js';
+import { backfillInputSchemas, carriedStateSchema } from './schemas.js';
 import { WorkPool } from './work-pool.js';
 
-/** Carried from run to run by Temporal (the schedule's last completion result): no other state store. */
-const CarriedStateSchema = z.object({ watermark: z.string(), retry: z.array(UnitSchema) });
-
-export interface IncrementalOutcome extends z.infer<typeof CarriedStateSchema> {
+export interface IncrementalOutcome extends CarriedState {
   previousWatermark: string;
   unitsLoaded: number;
   unitsSkipped: number;
@@ -32,6 +29,8 @@ const PLAN: ActivityOptions = {
  * so overlapping with a backfill never loads twice.
  */
 export async function incrementalIngest(input: unknown): Promise<IncrementalOutcome> {
+  const { describeInputIssues, IncrementalInputSchema, toOpenF1Filters } = await backfillInputSchemas();
+  const { CarriedStateSchema } = await carriedStateSchema();
   const parsed = IncrementalInputSchema.safeParse(input);
   if (!parsed.success) {
     const problems = describeInputIssues(parsed.error, input);

@@ -8,7 +8,6 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import { BackfillInputSchema, describeInputIssues, toOpenF1Filters } from '../model/backfill-input.js';
 import { F1Meeting, F1Season } from '../model/search-attributes.js';
 import { roundWorkflowId } from '../model/unit.js';
 import type { DryRunReport } from '../planning/dry-run.js';
@@ -17,6 +16,7 @@ import { activitiesOn } from './activity-proxies.js';
 import { handlePauseResume } from './pause-forwarding.js';
 import { ProgressTracker } from './progress-tracker.js';
 import { roundIngest, type RoundOutcome } from './round-ingest.js';
+import { backfillInputSchemas } from './schemas.js';
 import { WorkPool } from './work-pool.js';
 
 export interface SeasonOutcome {
@@ -44,6 +44,7 @@ function invalid(problems: string[]): ApplicationFailure {
  * Signals pause/resume, query progress, update setConcurrency.
  */
 export async function seasonBackfill(input: unknown): Promise<SeasonOutcome> {
+  const { BackfillInputSchema, describeInputIssues, toOpenF1Filters } = await backfillInputSchemas();
   const parsed = BackfillInputSchema.safeParse(input);
   if (!parsed.success) throw invalid(describeInputIssues(parsed.error, input));
   const spec = parsed.data;

@@ -1,12 +1,12 @@
 # syntax=docker/dockerfile:1
 #
 # f1-ingest worker/CLI image. Two stages: `deps` resolves node_modules with npm (and its cache,
-# lock rewrites, other platforms' binaries), `runtime` receives only the pruned tree and the
-# sources, runs as the unprivileged `node` user and has no npm.
+# lock rewrites, other platforms' binaries) and compiles the sources, `runtime` receives only the
+# pruned tree and the compiled code, runs as the unprivileged `node` user and has no npm.
 #
-# The repository has no build step: bin/f1-ingest.js registers tsx and imports the TypeScript
-# sources directly, and the Temporal worker bundles src/workflows/ with webpack + swc when it
-# starts. So the image ships src/ as-is plus tsx, which is why tsx is promoted below.
+# `deps` also compiles src/ to dist/ (tsc, `npm run build`); the image ships dist/ and no src/, so
+# bin/f1-ingest.js runs the compiled CLI and no tsx is installed. The Temporal worker bundles
+# dist/workflows/ with webpack + swc when it starts.
 #
 # Built and tested for linux/amd64. linux/arm64 would also need @chdb/lib-linux-arm64-gnu in
 # package-lock.json (the lock currently records only the x64 chDB binary, and the worker imports
@@ -17,21 +17,15 @@ ARG NODE_IMAGE=node:20.19.5-bookworm-slim
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# tsx is a devDependency, but bin/f1-ingest.js needs it at run time. Move it to dependencies in
-# this stage's copy of package.json so `--omit=dev` keeps it (and its esbuild binary) while
-# dropping TypeScript, ESLint and the test kit. A no-op once package.json lists it there itself.
 # `npm install`, not `npm ci`, for the reason scripts/bootstrap.sh gives: the lock does not
 # record every platform's optional binaries, and npm ci refuses such a lock. npm install still
-# installs the locked versions.
-RUN node -e " \
-      const fs = require('node:fs'); \
-      const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')); \
-      const tsx = pkg.devDependencies && pkg.devDependencies.tsx; \
-      if (tsx) { pkg.dependencies = { ...pkg.dependencies, tsx }; delete pkg.devDependencies.tsx; } \
-      fs.writeFileSync('package.json', JSON.stringify(pkg, null, 2)); \
-    " \
- && npm install --omit=dev --no-audit --no-fund --loglevel=error \
- && node -e "require.resolve('tsx/esm/api')"
+# installs the locked versions. All of them first (TypeScript compiles dist/), then the dev ones
+# (TypeScript, tsx, ESLint, the test kit) are pruned.
+RUN npm install --no-audit --no-fund --loglevel=error
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund --loglevel=error
 # @temporalio/core-bridge ships prebuilt binaries for five platforms (~140 MB) plus its Rust
 # sources; keep only this architecture's. `test -f` fails the build if the layout ever changes
 # instead of silently deleting the one binary the worker needs.
@@ -54,24 +48,24 @@ ENV NODE_ENV=production \
     F1_INGEST_DATA_DIR=/var/lib/f1-ingest
 # Code and dependencies stay root-owned and read-only for the `node` user.
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.json ./
+COPY package.json ./
 COPY bin ./bin
-COPY src ./src
+COPY --from=deps /app/dist ./dist
 # `f1-ingest` on PATH, so `docker compose run --rm worker f1-ingest backfill ...` reads like the
-# README. Node resolves the symlink, so bin/f1-ingest.js finds ../src and node_modules.
+# README. Node resolves the symlink, so bin/f1-ingest.js finds ../dist and node_modules.
 RUN chmod 0755 bin/f1-ingest.js \
  && ln -s /app/bin/f1-ingest.js /usr/local/bin/f1-ingest
 # The image's `node` user, by number so a runtime can check it is not root without resolving
 # names (e.g. Kubernetes runAsNonRoot).
 USER 1000:1000
-# Build-time smoke tests, as the runtime user: the CLI's whole module graph loads (tsx, the
+# Build-time smoke tests, as the runtime user: the CLI's whole module graph loads (the
 # Temporal native bridge, chDB's native addon, the AWS SDK...), and the workflow code bundles
 # with the webpack/swc the worker will use at start-up. A missing production dependency fails
 # the build here rather than the first worker in production.
 RUN f1-ingest --help >/dev/null \
  && node --input-type=module -e " \
       const { bundleWorkflowCode } = await import('@temporalio/worker'); \
-      const { code } = await bundleWorkflowCode({ workflowsPath: '/app/src/workflows/index.ts' }); \
+      const { code } = await bundleWorkflowCode({ workflowsPath: '/app/dist/workflows/index.js' }); \
       if (!code.includes('seasonBackfill')) throw new Error('workflow bundle lacks seasonBackfill'); \
     " >/dev/null
 # How the worker is run (src/worker-process-env.ts says why; test/unit/compose-file.test.ts keeps

@@ -34,7 +34,8 @@ export function createLoadWarehouseActivity(deps: LoadDeps) {
   /**
    * Load (ClickHouse), exactly once per unit: a unit already present with the same checksum is
    * left alone; a unit present with different content (a partial or stale load) is replaced;
-   * otherwise it is inserted as one deduplicated block. Then reconciled against what ClickHouse
+   * otherwise it is inserted as one deduplicated block, and the engine's materialized view writes
+   * its gold row from that block (migrations.ts). Then reconciled against what ClickHouse
    * holds (reconcile-unit.ts), so a unit is never reported loaded unverified.
    */
   return async function loadWarehouse(unit: Unit, bronze: BronzeResult, silver: SilverResult): Promise<LoadResult> {
@@ -72,7 +73,6 @@ export function createLoadWarehouseActivity(deps: LoadDeps) {
           { cause: err },
         );
       });
-      await refreshDriverSessionStats(deps.warehouse, unit);
     }
     const after = await unitChecksum(deps.warehouse, unit);
     return { result: { rowsInWarehouse: after.rows, action: replacing ? 'replaced' : 'inserted', durationMs: Date.now() - started }, inWarehouse: after };

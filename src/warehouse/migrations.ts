@@ -1,3 +1,4 @@
+import { driverSessionStatsSelect } from './unit-tables.js';
 import type { Warehouse } from './warehouse-client.js';
 
 /**
@@ -61,6 +62,10 @@ function statements(db: string): string[] {
       first_sample DateTime64(6, 'UTC'), last_sample DateTime64(6, 'UTC'),
       updated_at DateTime64(3, 'UTC') DEFAULT now64(3)
     ) ENGINE = ReplacingMergeTree(updated_at) ORDER BY (session_key, driver_number, filter_key)`,
+    // Gold is written by the engine with each insert into car_data (one insert = one whole unit),
+    // instead of by a second statement per unit that read the unit back.
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.driver_session_stats_mv TO ${db}.driver_session_stats
+      AS ${driverSessionStatsSelect(`${db}.car_data`)}`,
   ];
 }
 

@@ -90,12 +90,13 @@ export async function insertUnitParquet(wh: Warehouse, unit: Unit, source: Parqu
   });
 }
 
-/** Gold: recompute the unit's per (session, driver) stats; ReplacingMergeTree keeps the newest. */
-export async function refreshDriverSessionStats(wh: Warehouse, unit: Unit): Promise<void> {
-  await wh.client.command({
-    query: `INSERT INTO ${wh.database}.driver_session_stats
-      (session_key, meeting_key, driver_number, filter_key, samples, max_speed, avg_speed, full_throttle_share, braking_events, drs_share, first_sample, last_sample)
-      SELECT session_key, meeting_key, driver_number, filter_key, samples, max_speed, avg_speed, full_throttle_share,
+/**
+ * Gold: per (session, driver, filter set) stats of the rows `source` yields. The materialized view
+ * (migrations.ts) runs it on each insert into car_data, i.e. on one whole unit, since a unit is
+ * inserted as one block; refreshDriverSessionStats runs it on a unit's stored rows.
+ */
+export function driverSessionStatsSelect(source: string): string {
+  return `SELECT session_key, meeting_key, driver_number, filter_key, samples, max_speed, avg_speed, full_throttle_share,
              arraySum(arrayMap((b, prev) -> (b > 0 AND prev = 0), brakes, arrayPushFront(arrayPopBack(brakes), 0))) AS braking_events,
              drs_share, first_sample, last_sample
       FROM (
@@ -103,9 +104,23 @@ export async function refreshDriverSessionStats(wh: Warehouse, unit: Unit): Prom
                max(speed) AS max_speed, avg(speed) AS avg_speed, countIf(throttle >= 99) / count() AS full_throttle_share,
                countIf(drs >= 10) / count() AS drs_share, min(date) AS first_sample, max(date) AS last_sample,
                arrayMap(t -> t.2, arraySort(groupArray((date, brake)))) AS brakes
-        FROM ${wh.database}.car_data WHERE ${UNIT_WHERE}
+        FROM ${source}
         GROUP BY session_key, driver_number, filter_key
-      )`,
+      )`;
+}
+
+const DRIVER_SESSION_STATS_COLUMNS =
+  'session_key, meeting_key, driver_number, filter_key, samples, max_speed, avg_speed, full_throttle_share, braking_events, drs_share, first_sample, last_sample';
+
+/**
+ * Recomputes a unit's gold row from its stored rows (ReplacingMergeTree keeps the newest). Loads
+ * need it only when they find the unit already present: the view wrote gold with the insert, but
+ * a crash between the engine's two parts could have left car_data without its gold row.
+ */
+export async function refreshDriverSessionStats(wh: Warehouse, unit: Unit): Promise<void> {
+  await wh.client.command({
+    query: `INSERT INTO ${wh.database}.driver_session_stats (${DRIVER_SESSION_STATS_COLUMNS})
+      ${driverSessionStatsSelect(`${wh.database}.car_data WHERE ${UNIT_WHERE}`)}`,
     query_params: unitParams(unit),
   });
 }

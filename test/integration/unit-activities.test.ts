@@ -15,7 +15,8 @@ import { bahrainRaceUnit } from '../helpers/bahrain-race-unit.js';
 import { OpenF1Client } from '../../src/openf1/client.js';
 import { createObjectStore, type ObjectStore } from '../../src/storage/object-store.js';
 import { migrate } from '../../src/warehouse/migrations.js';
-import { insertUnitParquet, unitChecksum } from '../../src/warehouse/unit-tables.js';
+import { driverSessionStatsSelect, insertUnitParquet, unitChecksum } from '../../src/warehouse/unit-tables.js';
+import { queryRows } from '../../src/warehouse/warehouse-client.js';
 import { openWarehouse, type Warehouse } from '../../src/warehouse/warehouse-client.js';
 
 // Activities run in Temporal's activity test environment against the real emulator, a file://
@@ -77,6 +78,18 @@ function checksumOf(rows: unknown[]): { rows: number; sumSpeed: string; sumRpm: 
 
 function withoutDate({ rows, sumSpeed, sumRpm }: TelemetryChecksum) {
   return { rows, sumSpeed, sumRpm };
+}
+
+/** The unit's gold row as the materialized view left it, and as computed now from its stored rows: they must agree. */
+async function goldOf(unit: Unit): Promise<{ stored: unknown[]; recomputed: unknown[] }> {
+  const where = `session_key = {session:UInt32} AND driver_number = {driver:UInt8} AND filter_key = {filterKey:String}`;
+  const params = { session: unit.sessionKey, driver: unit.driverNumber, filterKey: unit.filterKey };
+  const columns = 'toUInt64(samples) AS samples, max_speed, avg_speed, full_throttle_share, braking_events, drs_share, first_sample, last_sample';
+  const db = warehouse.database;
+  return {
+    stored: await queryRows(warehouse, `SELECT ${columns} FROM ${db}.driver_session_stats FINAL WHERE ${where}`, params),
+    recomputed: await queryRows(warehouse, `SELECT ${columns} FROM (${driverSessionStatsSelect(`${db}.car_data WHERE ${where}`)})`, params),
+  };
 }
 
 describe('stageUnit', () => {
@@ -188,6 +201,27 @@ describe('loadWarehouse: exactly once', () => {
     const repaired = await run(activities.loadWarehouse, UNIT, bronze, silver);
     assert.equal(repaired.action, 'replaced');
     assert.deepEqual(await unitChecksum(warehouse, UNIT), silver.checksum);
+    // The replacement's gold row (newest) describes the whole unit again, not the partial one.
+    const { stored, recomputed } = await goldOf(UNIT);
+    assert.equal(stored.length, 1);
+    assert.deepEqual(stored, recomputed);
+  });
+
+  test('gold comes from the whole unit even when it spans several ClickHouse read blocks', async () => {
+    // The 9.5-hour testing day, unfiltered: ~126k rows, nearly twice the 65,409-row block a read
+    // yields; the insert squashes them into one block, which is what the view sees.
+    const day: Unit = {
+      season: 2023, roundLabel: 't1', meetingKey: 1140, sessionKey: 9222, sessionName: 'Practice 1', sessionType: 'Practice',
+      driverNumber: 44, dateStart: '2023-02-23T07:00:00+00:00', dateEnd: '2023-02-23T16:30:00+00:00', filters: [], filterKey: '',
+    };
+    const uncapped = createActivities({ openf1: new OpenF1Client({ baseUrl: reference.url, rateLimit: false }), store, warehouse, loadMode: 'pull' });
+    const staged = await run(uncapped.stageUnit, day);
+    assert.ok(staged.silver.rows > 65_409, `${staged.silver.rows} rows`);
+    assert.equal((await run(uncapped.loadWarehouse, day, staged.bronze, staged.silver)).action, 'inserted');
+    const { stored, recomputed } = await goldOf(day);
+    assert.equal(stored.length, 1);
+    assert.equal(Number((stored[0] as { samples: unknown }).samples), staged.silver.rows);
+    assert.deepEqual(stored, recomputed);
   });
 
   test('the load reconciles: one ingest_log row per load, and a mismatch fails loudly', async () => {

@@ -71,6 +71,7 @@ RUN f1-ingest --help >/dev/null \
 # How the worker is run (src/worker-process-env.ts says why; test/unit/compose-file.test.ts keeps
 # the two equal). After the smoke tests: webpack there needs more heap than the worker's cap.
 ENV MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=131072 \
     NODE_OPTIONS="--max-semi-space-size=4 --max-old-space-size=256"
 # No ENTRYPOINT: the command names the program, so `run ... f1-ingest sql "..."` works too.
 CMD ["f1-ingest", "worker"]

@@ -33,13 +33,19 @@ export async function unitChecksum(wh: Warehouse, unit: Unit): Promise<Telemetry
   return { rows: Number(row.rows), sumSpeed: row.sumSpeed, sumRpm: row.sumRpm, sumDateMicros: row.sumDateMicros };
 }
 
+/**
+ * Removes a unit's telemetry and its gold row (the insert that usually follows writes a new one;
+ * a unit that came back empty must not keep describing its old rows). Synchronous, so the
+ * re-insert never overlaps the old rows.
+ */
 export async function deleteUnitRows(wh: Warehouse, unit: Unit): Promise<void> {
-  // Synchronous so the re-insert that follows never overlaps the old rows.
-  await wh.client.command({
-    query: `ALTER TABLE ${wh.database}.car_data DELETE WHERE ${UNIT_WHERE}`,
-    query_params: unitParams(unit),
-    clickhouse_settings: { mutations_sync: '2' },
-  });
+  for (const table of ['car_data', 'driver_session_stats']) {
+    await wh.client.command({
+      query: `ALTER TABLE ${wh.database}.${table} DELETE WHERE ${UNIT_WHERE}`,
+      query_params: unitParams(unit),
+      clickhouse_settings: { mutations_sync: '2' },
+    });
+  }
 }
 
 /**

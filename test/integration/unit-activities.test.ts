@@ -207,6 +207,17 @@ describe('loadWarehouse: exactly once', () => {
     assert.deepEqual(stored, recomputed);
   });
 
+  test('a unit that comes back empty is emptied, gold row included', async () => {
+    const unit = bahrainRaceUnit(1);
+    const staged = await run(activities.stageUnit, unit);
+    await run(activities.loadWarehouse, unit, staged.bronze, staged.silver);
+    assert.equal((await goldOf(unit)).stored.length, 1);
+    const none = { rows: 0, sumSpeed: '0', sumRpm: '0', sumDateMicros: '0' };
+    const emptied = await run(activities.loadWarehouse, unit, { ...staged.bronze, rows: 0 }, { ...staged.silver, rows: 0, checksum: none });
+    assert.deepEqual([emptied.action, emptied.rowsInWarehouse], ['replaced', 0]);
+    assert.deepEqual(await goldOf(unit), { stored: [], recomputed: [] });
+  });
+
   test('gold comes from the whole unit even when it spans several ClickHouse read blocks', async () => {
     // The 9.5-hour testing day, unfiltered: ~126k rows, nearly twice the 65,409-row block a read
     // yields; the insert squashes them into one block, which is what the view sees.

@@ -1,4 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -33,6 +39,8 @@ export interface S3ObjectStoreOptions {
   accessKeyId: string | undefined;
   secretAccessKey: string | undefined;
   forcePathStyle: boolean;
+  /** Where stream bodies are written before their upload (see put). Default: the OS temp dir (TMPDIR). */
+  spoolDir?: string;
 }
 
 const NOT_FOUND_CODES = new Set(['NoSuchKey', 'NotFound']);
@@ -83,7 +91,8 @@ export class S3ObjectStore implements ObjectStore {
   async put(key: string, body: ObjectBody, opts?: { contentType?: string }): Promise<{ bytes: number }> {
     const objectKey = this.objectKey(key);
     const meter: BodyMeter = { bytes: 0 };
-    const stream = Readable.from(meteredChunks(body, meter));
+    const spooled = body instanceof Readable ? await this.spool(key, body, meter) : undefined;
+    const stream = spooled ? createReadStream(spooled) : Readable.from(meteredChunks(body, meter));
     // One 5 MiB part in flight per put: the default queue of 4 let eight concurrent puts hold up to
     // 160 MiB, the largest part of a worker's peak RSS (bench); a unit's part is rarely over 5 MiB.
     const upload = new Upload({
@@ -99,8 +108,30 @@ export class S3ObjectStore implements ObjectStore {
     } finally {
       // After a failed request the upload stops reading; this releases the caller's stream.
       stream.destroy();
+      if (spooled) await rm(spooled, { force: true });
     }
     return { bytes: meter.bytes };
+  }
+
+  /**
+   * Writes a stream body to a local file, which put then uploads. Uploaded as it was produced, a
+   * body sat in lib-storage's part buffer (up to 5 MiB) for as long as its producer ran, a whole
+   * fetch: with eight 126k-row units in flight that was the share of a worker's memory that grew
+   * with unit size. From the file, a part is buffered only while it is sent. A failing source
+   * fails the put with its own error before any request, so nothing partial reaches the bucket.
+   */
+  private async spool(key: string, body: Readable, meter: BodyMeter): Promise<string> {
+    const path = join(this.options.spoolDir ?? tmpdir(), `f1-put-${randomUUID()}`);
+    try {
+      await pipeline(Readable.from(meteredChunks(body, meter)), createWriteStream(path));
+      return path;
+    } catch (error) {
+      await rm(path, { force: true });
+      if (error === meter.sourceError) throw error;
+      throw new Error(`could not write the body of ${key} to ${path} before uploading it: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    }
   }
 
   async get(key: string): Promise<Readable> {

@@ -10,6 +10,7 @@ import { ListMultipartUploadsCommand, HeadObjectCommand, S3Client } from '@aws-s
 import { startMinio, type MinioServer } from '../../src/dev/minio.js';
 import { freePort } from '../../src/dev/ports.js';
 import { createObjectStore, type ObjectStore, type StagingConfig } from '../../src/storage/object-store.js';
+import { S3ObjectStore } from '../../src/storage/s3-object-store.js';
 import {
   InvalidObjectKeyError,
   ObjectNotFoundError,
@@ -295,6 +296,41 @@ function assertCredentialFree(error: unknown): void {
 
 contract('file://', fileBackend);
 contract('s3:// (MinIO)', s3Backend);
+
+describe('S3 stream puts go through a spool file', { timeout: 30_000 }, () => {
+  it('writes a stream body to spoolDir while it is produced, uploads it, and removes the file, also when the source fails', async () => {
+    const spoolDir = await mkdtemp(join(scratch, 'spool-'));
+    const bucket = `spool-${randomUUID().slice(0, 8)}`;
+    const store = new S3ObjectStore({
+      bucket, prefix: '', endpoint: minio.endpoint, region: 'us-east-1',
+      accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey, forcePathStyle: true, spoolDir,
+    });
+    try {
+      await store.ensureBucket();
+      const body = new PassThrough();
+      const putting = store.put('spooled.bin', body);
+      body.write(Buffer.alloc(MiB, 's'));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Mid-stream, the bytes are in the spool file rather than in a part buffer.
+      const [spooled] = await readdir(spoolDir);
+      assert.ok(spooled, 'expected a spool file while the body streams');
+      assert.equal((await readFile(join(spoolDir, spooled))).length, MiB);
+      body.end('!');
+      assert.deepEqual(await putting, { bytes: MiB + 1 });
+      assert.deepEqual(await store.head('spooled.bin'), { size: MiB + 1 });
+
+      const failing = new PassThrough();
+      const failed = store.put('failed.bin', failing);
+      failing.write('partial');
+      failing.destroy(new Error('producer died'));
+      await assert.rejects(failed, /producer died/);
+      assert.equal(await store.head('failed.bin'), null);
+      assert.deepEqual(await readdir(spoolDir), []);
+    } finally {
+      await store.close();
+    }
+  });
+});
 
 describe('S3 failure classification', { timeout: 30_000 }, () => {
   it('marks rejected credentials non-retryable, says what to fix and leaks neither key', async (t) => {

@@ -195,7 +195,10 @@ describe('pause, resume, progress', () => {
 });
 
 test('rapid pause/resume while fetches are in flight (resume before the fetch acknowledged the cancel) still lands exact rows', async () => {
-  s.stack.emulator.setFaults({ latencyMs: 300 });
+  // Each response waits 1.5 s: the flicker below (~1.5 s) happens while fetches are in flight, and a
+  // fetch blocked on its response cannot acknowledge a cancel yet. At 300 ms a faster pipeline
+  // finished the whole backfill before the last signal.
+  s.stack.emulator.setFaults({ latencyMs: 1_500 });
   try {
     const drivers = [2, 4, 10];
     const handle = await start('it/flicker', { season: 2023, rounds: [1], sessionNames: ['Practice 1'], drivers, filters: { speedGte: 100 }, maxConcurrentUnits: 3 });

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
-import { meteredChunks, type BodyMeter, type ObjectBody } from './object-body.js';
+import { writeBodyToFile, type BodyMeter, type ObjectBody } from './object-body.js';
 import { compareKeys, validateKey, validatePrefix } from './object-key.js';
 import {
   ObjectNotFoundError,
@@ -41,7 +39,7 @@ export class FileObjectStore implements ObjectStore {
     const temp = join(dirname(path), `.${basename(path)}.${randomUUID()}.partial`);
     try {
       await mkdir(dirname(path), { recursive: true });
-      await pipeline(meteredChunks(body, meter), createWriteStream(temp, { flags: 'wx' }));
+      await writeBodyToFile(body, temp, meter);
       await rename(temp, path);
     } catch (error) {
       await rm(temp, { force: true });

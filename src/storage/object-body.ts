@@ -1,4 +1,7 @@
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 /** What `ObjectStore.put` accepts: a stream of any length, or bytes/text already in memory (text is stored as UTF-8). */
 export type ObjectBody = Readable | Uint8Array | string;
@@ -29,6 +32,22 @@ export async function* meteredChunks(body: ObjectBody, meter: BodyMeter): AsyncG
     }
   } catch (error) {
     meter.sourceError = error;
+    throw error;
+  }
+}
+
+/**
+ * Writes `body` to a new file at `path`, metered; on failure removes the file and rethrows. The
+ * removal waits for the file to close: it opens asynchronously, so a source failing first would
+ * otherwise be removed before it exists and left behind when the open completes.
+ */
+export async function writeBodyToFile(body: ObjectBody, path: string, meter: BodyMeter): Promise<void> {
+  const file = createWriteStream(path, { flags: 'wx' });
+  try {
+    await pipeline(meteredChunks(body, meter), file);
+  } catch (error) {
+    if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
+    await rm(path, { force: true });
     throw error;
   }
 }

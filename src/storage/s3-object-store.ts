@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -16,7 +15,7 @@ import {
   type BucketLocationConstraint,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { meteredChunks, type BodyMeter, type ObjectBody } from './object-body.js';
+import { meteredChunks, writeBodyToFile, type BodyMeter, type ObjectBody } from './object-body.js';
 import { compareKeys, validateKey, validatePrefix } from './object-key.js';
 import {
   ObjectNotFoundError,
@@ -119,14 +118,15 @@ export class S3ObjectStore implements ObjectStore {
    * fetch: with eight 126k-row units in flight that was the share of a worker's memory that grew
    * with unit size. From the file, a part is buffered only while it is sent. A failing source
    * fails the put with its own error before any request, so nothing partial reaches the bucket.
+   * The body is piped before anything is awaited: an await there (a spool directory made first)
+   * let a body that failed in the meantime emit its error with no listener.
    */
   private async spool(key: string, body: Readable, meter: BodyMeter): Promise<string> {
     const path = join(this.options.spoolDir ?? tmpdir(), `f1-put-${randomUUID()}`);
     try {
-      await pipeline(Readable.from(meteredChunks(body, meter)), createWriteStream(path));
+      await writeBodyToFile(body, path, meter);
       return path;
     } catch (error) {
-      await rm(path, { force: true });
       if (error === meter.sourceError) throw error;
       throw new Error(`could not write the body of ${key} to ${path} before uploading it: ${error instanceof Error ? error.message : String(error)}`, {
         cause: error,

@@ -319,13 +319,16 @@ describe('S3 stream puts go through a spool file', { timeout: 30_000 }, () => {
       assert.deepEqual(await putting, { bytes: MiB + 1 });
       assert.deepEqual(await store.head('spooled.bin'), { size: MiB + 1 });
 
-      const failing = new PassThrough();
-      const failed = store.put('failed.bin', failing);
-      failing.write('partial');
-      failing.destroy(new Error('producer died'));
-      await assert.rejects(failed, /producer died/);
+      // Sources failing at once (before the spool file has even opened) and after some bytes.
+      for (const partial of [...Array<string>(10).fill(''), 'partial']) {
+        async function* failing() {
+          if (partial) yield Buffer.from(partial);
+          throw new Error('producer died');
+        }
+        await assert.rejects(store.put('failed.bin', Readable.from(failing())), /producer died/);
+        assert.deepEqual(await readdir(spoolDir), [], partial ? 'after some bytes' : 'failing at once');
+      }
       assert.equal(await store.head('failed.bin'), null);
-      assert.deepEqual(await readdir(spoolDir), []);
     } finally {
       await store.close();
     }

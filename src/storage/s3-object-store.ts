@@ -118,8 +118,8 @@ export class S3ObjectStore implements ObjectStore {
    * fetch: with eight 126k-row units in flight that was the share of a worker's memory that grew
    * with unit size. From the file, a part is buffered only while it is sent. A failing source
    * fails the put with its own error before any request, so nothing partial reaches the bucket.
-   * The body is piped before anything is awaited: an await there (a spool directory made first)
-   * let a body that failed in the meantime emit its error with no listener.
+   * Nothing may be awaited before the body is piped: a body failing in the meantime would emit its
+   * error with no listener.
    */
   private async spool(key: string, body: Readable, meter: BodyMeter): Promise<string> {
     const path = join(this.options.spoolDir ?? tmpdir(), `f1-put-${randomUUID()}`);

@@ -157,11 +157,12 @@ export class Transport {
     let throttles = 0;
     let reauthorized = false;
     for (;;) {
-      signal?.throwIfAborted();
       // Token first: its own request takes a rate-limit slot, and the slot taken below must be
       // the one this request is actually sent in.
       const token = await opts.auth?.token();
       await opts.limiter?.take(signal);
+      // Checked after the waits, not before: the request's Exchange only hears aborts that come later.
+      signal?.throwIfAborted();
       const headers: Record<string, string> = { accept: 'application/json' };
       if (token !== undefined) headers.authorization = `Bearer ${token}`;
 

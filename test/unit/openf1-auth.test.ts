@@ -143,6 +143,17 @@ void describe('OAuth2 token', () => {
     assert.equal(apiRequests().length, 5);
   });
 
+  void test('an abort while the token is fetched stops the request before it is sent', async () => {
+    const controller = new AbortController();
+    tokenPolicy = () => {
+      controller.abort(new Error('paused'));
+      return undefined;
+    };
+    await assert.rejects(client().list('car_data', [], { signal: controller.signal }), /paused/);
+    assert.equal(tokenRequests().length, 1);
+    assert.equal(apiRequests().length, 0);
+  });
+
   void test('the token request goes through the rate limiter', async () => {
     const fetchedAt: Array<[string, number]> = [];
     await client({

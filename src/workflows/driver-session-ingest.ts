@@ -1,5 +1,7 @@
 import {
   ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
@@ -30,11 +32,17 @@ const STEP: ActivityOptions = {
 type Stage = 'fetch' | 'load' | 'done' | 'paused';
 
 /**
- * One driver's car_data for one session in two activities: stageUnit (fetch, staged to bronze and
- * converted to silver as the bytes arrive) on the fetch queue, then loadWarehouse (load, then
- * reconcile) on the warehouse queue. Each result is recorded in history, so after a crash the unit
- * resumes at the first unfinished step; only keys, counts and checksums pass through here.
+ * Whether a fetch our pause cancelled ended in a way that resume should simply run it again:
+ * acknowledged (a cancellation), or lost or failed before it heard the cancel (its worker died, the
+ * attempt timed out or failed retryably). A cancel request stops the server from retrying an
+ * attempt, so without this a pause would turn a lost worker, which is always retried, into a
+ * failed unit. A non-retryable failure stands: the fetch failed for good, pause or not.
  */
+function endedByPause(err: unknown): boolean {
+  if (isCancellation(err)) return true;
+  return err instanceof ActivityFailure && !(err.cause instanceof ApplicationFailure && err.cause.nonRetryable);
+}
+
 export async function driverSessionIngest(unit: Unit): Promise<UnitOutcome> {
   const { stageUnit } = activitiesOn('fetch', FETCH);
   const { loadWarehouse } = activitiesOn('warehouse', STEP);
@@ -67,7 +75,7 @@ export async function driverSessionIngest(unit: Unit): Promise<UnitOutcome> {
       staged = await fetchScope.run(() => stageUnit(unit));
     } catch (err) {
       // Cancelled by our own pause: go round (waiting for resume if still paused). Any other cancellation is real.
-      if (!(fetchCancelledByPause && isCancellation(err) && !CancellationScope.current().consideredCancelled)) throw err;
+      if (!(fetchCancelledByPause && endedByPause(err) && !CancellationScope.current().consideredCancelled)) throw err;
     } finally {
       fetchScope = undefined;
     }

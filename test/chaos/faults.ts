@@ -62,6 +62,21 @@ export async function waitForStage(stack: ChaosStack, speedGte: number, stages: 
   return undefined;
 }
 
+const { PendingActivityState } = proto.temporal.api.enums.v1;
+/** Attempts a worker was running: started, and started with a cancel it had not acknowledged yet. */
+const LOST_STATES = new Set<number>([PendingActivityState.PENDING_ACTIVITY_STATE_STARTED, PendingActivityState.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED]);
+
+/** Whether workflow `workflowId` gets an activity whose cancel is requested and not yet acknowledged within `timeoutMs`. */
+export async function waitForCancelRequested(stack: ChaosStack, workflowId: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { raw } = await stack.client.workflow.getHandle(workflowId).describe();
+    if ((raw.pendingActivities ?? []).some((a) => a.state === PendingActivityState.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED)) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
 /**
  * After a worker was SIGKILLed, Temporal learns that its activities are gone only when their
  * heartbeat timeout (2 minutes) expires. The harness says it at once, as that timeout would:
@@ -74,7 +89,7 @@ export async function failLostActivities(stack: ChaosStack): Promise<number> {
   for await (const wf of stack.client.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
     const description = await stack.client.workflow.getHandle(wf.workflowId, wf.runId).describe();
     for (const activity of description.raw.pendingActivities ?? []) {
-      if (activity.state !== proto.temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED || !activity.activityId) continue;
+      if (!LOST_STATES.has(activity.state ?? 0) || !activity.activityId) continue;
       try {
         await stack.client.activity.fail({ workflowId: wf.workflowId, runId: wf.runId, activityId: activity.activityId }, new Error('chaos: worker lost (SIGKILL)'));
         failed++;

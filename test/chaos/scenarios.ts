@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SeasonOutcome } from '../../src/workflows/season-backfill.js';
 import { apiGet, type ScopeSpec } from './checks.js';
-import { failLostActivities, failureChain, scope, startBackfill, unitStatuses, waitForStage, type RunOutcome, type Stage } from './faults.js';
+import { pauseSignal, resumeSignal } from '../../src/workflows/messages.js';
+import { failLostActivities, failureChain, scope, startBackfill, unitStatuses, waitForCancelRequested, waitForStage, type RunOutcome, type Stage } from './faults.js';
 import type { ChaosStack, WorkerProcess } from './stack.js';
 
 /** One run under a fault: whether the system behaved as documented, and what ClickHouse must hold after. */
@@ -57,6 +58,36 @@ export function workerSigkill(trials: number, firstThreshold: number): Scenario 
       }
       stack.emulator.setFaults({});
       return results;
+    },
+  };
+}
+
+/**
+ * Paused while a unit fetches, and its worker SIGKILLed before the fetch heard the cancel: every
+ * car_data body is cut off, so the fetch keeps retrying without finishing a part, and no heartbeat
+ * carries the cancel. The lost attempt then fails with a cancel request on it, which the server
+ * never retries; resume must fetch the unit again, not fail it.
+ */
+export function pausedWorkerSigkill(threshold: number): Scenario {
+  return {
+    name: 'pause, then worker SIGKILL',
+    async run({ stack, worker }) {
+      // Under 20,000 rows: the fetch's first in-part heartbeat would come after them.
+      const sc = scope(threshold, ['Race'], [1]);
+      stack.emulator.setFaults({ truncateRate: 1 });
+      const { handle, outcome } = await startBackfill(stack, 'chaos/paused-kill', sc, RUN_TIMEOUT_MS);
+      const problems: string[] = [];
+      const hit = await waitForStage(stack, threshold, ['fetch'], 20_000);
+      await handle.signal(pauseSignal);
+      const cancelRequested = hit !== undefined && (await waitForCancelRequested(stack, hit.workflowId, 10_000));
+      if (!cancelRequested) problems.push(`no fetch was waiting for its cancel (unit seen in fetch: ${hit?.workflowId ?? 'none'})`);
+      await worker.kill();
+      const lost = await failLostActivities(stack);
+      stack.emulator.setFaults({});
+      await worker.restart();
+      await handle.signal(resumeSignal);
+      problems.push(...expectCompleted(await outcome));
+      return [{ label: 'pause + kill', problems, check: { scope: sc }, note: `${lost} activities lost, the fetch's with its cancel pending: ${cancelRequested}` }];
     },
   };
 }

@@ -43,6 +43,10 @@ export class IngestWorkers {
           // On SIGINT/SIGTERM, let short activities finish; longer ones are cancelled and resume from
           // their heartbeat on the next worker.
           shutdownGraceTime: '10s',
+          // An activity that ignores its cancel must not keep the process alive: 20 s after the
+          // grace time, run() fails with GracefulShutdownPeriodExpiredError and the process exits
+          // (inside compose's 30 s stop_grace_period); Temporal retries what was left running.
+          shutdownForceTime: '20s',
           // Cancellation (a pause, a cancel) reaches an activity only in a heartbeat's response: send
           // heartbeats at least every 5 s (default up to 60 s) so a pause stops a fetch within seconds.
           maxHeartbeatThrottleInterval: '5s',

@@ -62,12 +62,16 @@ export async function startRealStack(opts: { staging: 'minio' | 'file'; database
       worker,
       async stop() {
         worker.shutdown();
-        await running;
-        await connection.close();
-        await nativeConnection.close();
-        await runtime.close();
-        await stack.stop();
-        rmSync(dataDir, { recursive: true, force: true });
+        try {
+          // Rejects if a worker failed, or gave up on an activity at its shutdownForceTime.
+          await running;
+        } finally {
+          await connection.close();
+          await nativeConnection.close();
+          await runtime.close();
+          await stack.stop();
+          rmSync(dataDir, { recursive: true, force: true });
+        }
       },
     };
   } catch (err) {

@@ -11,5 +11,6 @@ echo "== lint"
 npx --no-install eslint .
 echo "== tests"
 # One file at a time: integration files each run a full stack and the machine has 2 cores.
-# A test that hangs fails after 10 minutes instead of holding CI until its own limit.
+# A test file that hangs fails after 10 minutes (the longest takes about 3) instead of holding CI
+# until its own limit.
 exec node --import tsx --test --test-concurrency=1 --test-timeout=600000 test/unit/*.test.ts test/integration/*.test.ts

@@ -62,16 +62,14 @@ export async function startRealStack(opts: { staging: 'minio' | 'file'; database
       worker,
       async stop() {
         worker.shutdown();
-        try {
-          // Rejects if a worker failed, or gave up on an activity at its shutdownForceTime.
-          await running;
-        } finally {
-          await connection.close();
-          await nativeConnection.close();
-          await runtime.close();
-          await stack.stop();
-          rmSync(dataDir, { recursive: true, force: true });
+        // Every step runs even if one before it failed (a worker that gave up on an activity at its
+        // shutdownForceTime rejects `running`), so the servers are always stopped; then all failures are reported.
+        const failures: unknown[] = [];
+        for (const step of [() => running, () => connection.close(), () => nativeConnection.close(), () => runtime.close(), () => stack.stop()]) {
+          await step().catch((err: unknown) => failures.push(err));
         }
+        rmSync(dataDir, { recursive: true, force: true });
+        if (failures.length > 0) throw new AggregateError(failures, `stopping the test stack: ${failures.map(String).join('; ')}`);
       },
     };
   } catch (err) {

@@ -1,8 +1,9 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { GracefulShutdownPeriodExpiredError, NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { activitiesForRole } from './activities/index.js';
 import { loadConfig, type AppConfig } from './config.js';
 import { taskQueueOf, type WorkerRole } from './model/task-queues.js';
+import { ActivitiesInFlight } from './observability/activities-in-flight.js';
 import { createRuntime, type Runtime } from './runtime.js';
 import { temporalConnectionOptions } from './temporal-connection.js';
 import { bundleWorkflows } from './workflow-bundle.js';
@@ -23,10 +24,14 @@ export interface IngestWorkerOptions {
 
 /** One Temporal worker per task queue this process serves, run and stopped together. */
 export class IngestWorkers {
-  private constructor(readonly workers: ReadonlyMap<WorkerRole, Worker>) {}
+  private constructor(
+    readonly workers: ReadonlyMap<WorkerRole, Worker>,
+    private readonly inFlight: ActivitiesInFlight,
+  ) {}
 
   static async create(o: IngestWorkerOptions): Promise<IngestWorkers> {
     const workers = new Map<WorkerRole, Worker>();
+    const inFlight = new ActivitiesInFlight();
     const workflowBundle = o.roles.includes('workflows') ? await bundleWorkflows() : undefined;
     for (const role of o.roles) {
       workers.set(
@@ -37,6 +42,7 @@ export class IngestWorkers {
           taskQueue: taskQueueOf(role, o.taskQueue),
           ...(role === 'workflows' ? { workflowBundle } : {}),
           activities: activitiesForRole(role, o.deps),
+          interceptors: { activity: [inFlight.interceptor] },
           maxConcurrentActivityTaskExecutions: o.maxConcurrentActivities,
           // The server enforces this across every worker polling the queue: the API limit is global.
           ...(role === 'fetch' && o.fetchesPerSecond !== false ? { maxTaskQueueActivitiesPerSecond: o.fetchesPerSecond } : {}),
@@ -53,7 +59,7 @@ export class IngestWorkers {
         }),
       );
     }
-    return new IngestWorkers(workers);
+    return new IngestWorkers(workers, inFlight);
   }
 
   /** Runs every worker until shutdown (or SIGINT/SIGTERM, which the SDK handles); one failing stops the rest. */
@@ -61,8 +67,9 @@ export class IngestWorkers {
     const runs = [...this.workers.values()].map((w) =>
       w.run().catch((err: unknown) => {
         this.shutdown();
-        throw err;
-        }),
+        if (!(err instanceof GracefulShutdownPeriodExpiredError)) throw err;
+        throw new Error(`${err.message}; still running: ${this.inFlight.describe().join('; ') || 'none'}`, { cause: err });
+      }),
     );
     const results = await Promise.allSettled(runs);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -9,6 +9,7 @@ import type { Filter } from '../openf1/filters.js';
 import { BronzeManifestSchema, BronzePartSchema, type BronzeManifest, type BronzePart, type BronzeResult } from '../model/stage-results.js';
 import { unitId, unitPrefix, type Unit } from '../model/unit.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { keepAlive } from './keep-alive.js';
 import { readJsonObject } from './object-json.js';
 
 /**
@@ -18,9 +19,6 @@ import { readJsonObject } from './object-json.js';
  */
 const StageProgressSchema = z.object({ parts: z.array(BronzePartSchema), apiRequests: z.number().int() });
 type StageProgress = z.infer<typeof StageProgressSchema>;
-
-/** Rows between heartbeats inside one window, so cancellation and liveness reach long streams. */
-const HEARTBEAT_EVERY_ROWS = 20_000;
 
 /**
  * gzip level of bronze parts. Level 1 compresses telemetry NDJSON ~10% less than the default 6 and
@@ -96,14 +94,13 @@ export async function stageBronze(deps: { openf1: OpenF1Client; store: ObjectSto
   const filters = unitApiFilters(unit);
 
   if (Date.parse(from) < Date.parse(unit.dateEnd)) {
-    const result = await deps.openf1.fetchWindowedNdjson(
+    const fetched = deps.openf1.fetchWindowedNdjson(
       { endpoint: 'car_data', filters, from, to: unit.dateEnd, windowKey: unit.sessionType },
       async (window, batches) => {
         const key = `${prefix}/part-${Date.parse(window.from)}.ndjson.gz`;
         const hash = createHash('sha256');
         let count = 0;
         let bytes = 0;
-        let nextHeartbeat = HEARTBEAT_EVERY_ROWS;
         // Rows are not parsed here; the tap (convert) decodes the same bytes, once.
         // Whole batches, not rows, cross each async boundary.
         async function* ndjson() {
@@ -112,10 +109,6 @@ export async function stageBronze(deps: { openf1: OpenF1Client; store: ObjectSto
             bytes += chunk.length;
             count += rows;
             tap.push(chunk, rows);
-            if (count >= nextHeartbeat) {
-              ctx.heartbeat(progress);
-              nextHeartbeat = count + HEARTBEAT_EVERY_ROWS;
-            }
             yield chunk;
           }
         }
@@ -135,6 +128,8 @@ export async function stageBronze(deps: { openf1: OpenF1Client; store: ObjectSto
       },
       { signal: ctx.cancellationSignal },
     );
+    // Heartbeats on a timer, not per row: a window's request can wait long for its first byte.
+    const result = await keepAlive(fetched, () => progress);
     progress.apiRequests += result.requests;
   }
 

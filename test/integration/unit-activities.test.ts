@@ -157,6 +157,28 @@ describe('stageUnit', () => {
     }
   });
 
+  test('a fetch waiting for its first byte keeps heartbeating, so a cancel reaches it before the answer', async () => {
+    const other = { ...UNIT, driverNumber: 11 };
+    // Longer than two heartbeat intervals (5 s), shorter than the client's 30 s request timeout.
+    emulator.setFaults({ latencyMs: 15_000 });
+    try {
+      const env = new MockActivityEnvironment();
+      const beats: Array<{ parts: unknown[] }> = [];
+      env.on('heartbeat', (d: { parts: unknown[] }) => {
+        beats.push(structuredClone(d));
+        // The first beat is sent as the fetch starts; the second can only come from the wait.
+        if (beats.length === 2) env.cancel();
+      });
+      const started = Date.now();
+      await assert.rejects(inActivity(env, activities.stageUnit, other));
+      assert.equal(beats.length, 2);
+      assert.ok(beats.every((b) => b.parts.length === 0), 'no part was committed: the answer never came');
+      assert.ok(Date.now() - started < 15_000, 'cancelled while the request waited');
+    } finally {
+      emulator.setFaults({});
+    }
+  });
+
   test('a cancelled fetch leaves no manifest behind', async () => {
     const other = { ...UNIT, driverNumber: 1 };
     const env = new MockActivityEnvironment();

@@ -1,6 +1,6 @@
 import { badInput } from './bad-input.js';
 import { checkScopes, describeMismatches } from './checks.js';
-import { apiFaults, duplicateRuns, loadErrors, minioOutage, pausedWorkerSigkill, temporalKill, workerSigkill, type Scenario, type Trial } from './scenarios.js';
+import { apiFaults, duplicateRuns, loadErrors, minioOutage, pauseCancelsLostFetch, temporalKill, workerSigkill, type Scenario, type Trial } from './scenarios.js';
 import { ChaosStack } from './stack.js';
 
 export interface ScenarioReport {
@@ -18,11 +18,11 @@ const DATABASE = 'chaos';
 
 /** The `--short` subset: about two minutes on two cores. */
 export function shortSuite(): Scenario[] {
-  return [workerSigkill(2, 110), pausedWorkerSigkill(220), apiFaults([422], 160), duplicateRuns(170), badInput()];
+  return [workerSigkill(2, 110), pauseCancelsLostFetch(220), apiFaults([422], 160), duplicateRuns(170), badInput()];
 }
 
 export function fullSuite(): Scenario[] {
-  return [workerSigkill(10, 110), pausedWorkerSigkill(220), temporalKill(130), minioOutage(140), loadErrors(150), apiFaults([404, 422], 160), duplicateRuns(170), badInput()];
+  return [workerSigkill(10, 110), pauseCancelsLostFetch(220), temporalKill(130), minioOutage(140), loadErrors(150), apiFaults([404, 422], 160), duplicateRuns(170), badInput()];
 }
 
 /**

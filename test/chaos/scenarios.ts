@@ -63,31 +63,31 @@ export function workerSigkill(trials: number, firstThreshold: number): Scenario 
 }
 
 /**
- * Paused while a unit fetches, and its worker SIGKILLed before the fetch heard the cancel: every
- * car_data body is cut off, so the fetch keeps retrying without finishing a part, and no heartbeat
- * carries the cancel. The lost attempt then fails with a cancel request on it, which the server
- * never retries; resume must fetch the unit again, not fail it.
+ * A fetch's worker SIGKILLed, then the backfill paused: the pause's cancel lands on an attempt no
+ * worker runs any more, as when a worker dies before a heartbeat carried the cancel to it. Every
+ * car_data body is cut off meanwhile, so the fetch is surely still running when its worker dies.
+ * The lost attempt fails with the cancel request on it, which the server never retries; resume
+ * must fetch the unit again, not fail it.
  */
-export function pausedWorkerSigkill(threshold: number): Scenario {
+export function pauseCancelsLostFetch(threshold: number): Scenario {
   return {
-    name: 'pause, then worker SIGKILL',
+    name: 'pause cancels a lost fetch',
     async run({ stack, worker }) {
-      // Under 20,000 rows: the fetch's first in-part heartbeat would come after them.
       const sc = scope(threshold, ['Race'], [1]);
       stack.emulator.setFaults({ truncateRate: 1 });
-      const { handle, outcome } = await startBackfill(stack, 'chaos/paused-kill', sc, RUN_TIMEOUT_MS);
+      const { handle, outcome } = await startBackfill(stack, 'chaos/pause-lost', sc, RUN_TIMEOUT_MS);
       const problems: string[] = [];
       const hit = await waitForStage(stack, threshold, ['fetch'], 20_000);
-      await handle.signal(pauseSignal);
-      const cancelRequested = hit !== undefined && (await waitForCancelRequested(stack, hit.workflowId, 10_000));
-      if (!cancelRequested) problems.push(`no fetch was waiting for its cancel (unit seen in fetch: ${hit?.workflowId ?? 'none'})`);
       await worker.kill();
+      await handle.signal(pauseSignal);
+      await worker.restart();
+      const cancelRequested = hit !== undefined && (await waitForCancelRequested(stack, hit.workflowId, 20_000));
+      if (!cancelRequested) problems.push(`no lost fetch got the pause's cancel (unit seen in fetch: ${hit?.workflowId ?? 'none'})`);
       const lost = await failLostActivities(stack);
       stack.emulator.setFaults({});
-      await worker.restart();
       await handle.signal(resumeSignal);
       problems.push(...expectCompleted(await outcome));
-      return [{ label: 'pause + kill', problems, check: { scope: sc }, note: `${lost} activities lost, the fetch's with its cancel pending: ${cancelRequested}` }];
+      return [{ label: 'kill + pause', problems, check: { scope: sc }, note: `${lost} activities lost, the fetch's with the cancel on it: ${cancelRequested}` }];
     },
   };
 }

@@ -74,18 +74,31 @@ class Exchange {
     this.unlink = () => signal?.removeEventListener('abort', onAbort);
   }
 
-  /** Runs one network wait under the inactivity timeout, classifying its failure. */
+  /**
+   * Runs one network wait under the inactivity timeout, classifying its failure. The abort (the
+   * caller's or the timeout's) ends the wait itself: undici 6 leaves a body read pending forever
+   * when the abort comes after the whole body arrived but before the reader saw its end
+   * (nodejs/undici#4089), and a cancelled fetch then never finished.
+   */
   async timed<T>(wait: () => Promise<T>): Promise<T> {
+    const { signal } = this.controller;
+    let onAbort = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
     this.timer = setTimeout(() => {
       this.timedOut = true;
       this.controller.abort();
     }, this.timeoutMs);
     try {
-      return await wait();
+      return await Promise.race([wait(), aborted]);
     } catch (error) {
       throw this.classify(error);
     } finally {
       clearTimeout(this.timer);
+      signal.removeEventListener('abort', onAbort);
     }
   }
 

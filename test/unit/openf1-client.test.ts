@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import {
   OpenF1Client,
@@ -311,6 +312,31 @@ void describe('streaming', () => {
     setTimeout(() => controller.abort(new Error('shutting down')), 50);
     await assert.rejects(client({ requestTimeoutMs: 10_000 }).list('car_data', FILTERS, { signal: controller.signal }), /shutting down/);
     assert.equal(server.received.length, 1);
+  });
+
+  void test('an abort after the whole body arrived, before its end was read, still ends the stream', async () => {
+    // undici 6 left that last read pending forever when the body outran the reader (nodejs/undici#4089):
+    // a paused fetch never finished. A body of many chunks, read slowly, puts the reader behind.
+    const many = Array.from({ length: 6_000 }, (_, i) => carDataRow(T0 + i * 270, i));
+    script = [{ status: 200, body: jsonArray(many) }];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const controller = new AbortController();
+      const rows = client({ requestTimeoutMs: 10_000 }).stream('car_data', FILTERS, { signal: controller.signal });
+      for (let i = 0; i < many.length; i++) {
+        assert.equal((await rows.next()).done, false);
+        if (i % 500 === 0) await delay(1);
+      }
+      controller.abort(new Error('paused'));
+      const outcome = await Promise.race([
+        rows.next().then(
+          (r) => (r.done ? 'done' : 'a row'),
+          (err: Error) => err.message,
+        ),
+        delay(3_000).then(() => 'still pending'),
+      ]);
+      // The end may already have been read when the abort came ('done'); it must never hang.
+      assert.ok(outcome === 'paused' || outcome === 'done', `attempt ${attempt}: ${outcome}`);
+    }
   });
 
   void test('sends Accept: application/json and no Authorization when anonymous', async () => {

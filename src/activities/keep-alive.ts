@@ -9,12 +9,20 @@ const INTERVAL_MS = 5_000;
  * heartbeat timeout without cutting off slow but live work, and a cancel (a pause) reaches the
  * activity within seconds, since it arrives only in a heartbeat's response. `details` gives what
  * each heartbeat carries (the fetch's committed parts); without it heartbeats carry nothing.
+ *
+ * Beating stops once the activity is cancelled: it must end now, and if it hangs instead, the
+ * heartbeat timeout says so rather than a timer keeping it alive until its start-to-close timeout.
  */
 export async function keepAlive<R>(work: Promise<R>, details?: () => unknown): Promise<R> {
   const ctx = Context.current();
-  const beat = () => (details ? ctx.heartbeat(details()) : ctx.heartbeat());
+  const beat = () => {
+    if (ctx.cancellationSignal.aborted) return;
+    if (details) ctx.heartbeat(details());
+    else ctx.heartbeat();
+  };
   beat();
-  const timer = setInterval(beat, INTERVAL_MS);
+  // unref: a hung activity's timer must not keep a stopping worker process alive.
+  const timer = setInterval(beat, INTERVAL_MS).unref();
   try {
     return await work;
   } finally {

@@ -1,4 +1,4 @@
-import { GracefulShutdownPeriodExpiredError, NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { activitiesForRole } from './activities/index.js';
 import { loadConfig, type AppConfig } from './config.js';
@@ -49,9 +49,9 @@ export class IngestWorkers {
           // On SIGINT/SIGTERM, let short activities finish; longer ones are cancelled and resume from
           // their heartbeat on the next worker.
           shutdownGraceTime: '10s',
-          // An activity that ignores its cancel must not keep the process alive: 20 s after the
-          // grace time, run() fails with GracefulShutdownPeriodExpiredError and the process exits
-          // (inside compose's 30 s stop_grace_period); Temporal retries what was left running.
+          // An activity that ignores its cancel must not keep the process alive: 20 s after shutdown
+          // starts (10 s past the grace time, inside compose's 30 s stop_grace_period) run() fails
+          // and the process exits; Temporal retries what was left running.
           shutdownForceTime: '20s',
           // Cancellation (a pause, a cancel) reaches an activity only in a heartbeat's response: send
           // heartbeats at least every 5 s (default up to 60 s) so a pause stops a fetch within seconds.
@@ -67,8 +67,11 @@ export class IngestWorkers {
     const runs = [...this.workers.values()].map((w) =>
       w.run().catch((err: unknown) => {
         this.shutdown();
-        if (!(err instanceof GracefulShutdownPeriodExpiredError)) throw err;
-        throw new Error(`${err.message}; still running: ${this.inFlight.describe().join('; ') || 'none'}`, { cause: err });
+        // Not only on GracefulShutdownPeriodExpiredError: a forced shutdown with an activity still
+        // running surfaces as the native worker's "still in use" IllegalStateError instead.
+        const running = this.inFlight.describe();
+        if (running.length === 0) throw err;
+        throw new Error(`${err instanceof Error ? err.message : String(err)}; activities still running: ${running.join('; ')}`, { cause: err });
       }),
     );
     const results = await Promise.allSettled(runs);

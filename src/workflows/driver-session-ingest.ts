@@ -8,6 +8,7 @@ import {
   upsertSearchAttributes,
   type ActivityOptions,
 } from '@temporalio/workflow';
+import { RetryState } from '@temporalio/common';
 import { F1Stage } from '../model/search-attributes.js';
 import type { StagedUnit, UnitOutcome } from '../model/stage-results.js';
 import { unitId, type Unit } from '../model/unit.js';
@@ -36,11 +37,17 @@ type Stage = 'fetch' | 'load' | 'done' | 'paused';
  * acknowledged (a cancellation), or lost or failed before it heard the cancel (its worker died, the
  * attempt timed out or failed retryably). A cancel request stops the server from retrying an
  * attempt, so without this a pause would turn a lost worker, which is always retried, into a
- * failed unit. A non-retryable failure stands: the fetch failed for good, pause or not.
+ * failed unit. A non-retryable failure stands, as does an attempt that timed out or failed with
+ * its retries used up regardless of the cancel: the fetch failed for good, pause or not.
  */
 function endedByPause(err: unknown): boolean {
   if (isCancellation(err)) return true;
-  return err instanceof ActivityFailure && !(err.cause instanceof ApplicationFailure && err.cause.nonRetryable);
+  // CANCEL_REQUESTED: the server stopped retrying because of the cancel, not because attempts ran out.
+  return (
+    err instanceof ActivityFailure &&
+    err.retryState === RetryState.CANCEL_REQUESTED &&
+    !(err.cause instanceof ApplicationFailure && err.cause.nonRetryable)
+  );
 }
 
 export async function driverSessionIngest(unit: Unit): Promise<UnitOutcome> {

@@ -62,16 +62,16 @@ export async function waitForStage(stack: ChaosStack, speedGte: number, stages: 
   return undefined;
 }
 
-const { PendingActivityState } = proto.temporal.api.enums.v1;
+export const { PendingActivityState } = proto.temporal.api.enums.v1;
 /** Attempts a worker was running: started, and started with a cancel it had not acknowledged yet. */
 const LOST_STATES = new Set<number>([PendingActivityState.PENDING_ACTIVITY_STATE_STARTED, PendingActivityState.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED]);
 
-/** Whether workflow `workflowId` gets an activity whose cancel is requested and not yet acknowledged within `timeoutMs`. */
-export async function waitForCancelRequested(stack: ChaosStack, workflowId: string, timeoutMs: number): Promise<boolean> {
+/** Whether workflow `workflowId` has an activity in `state` (polled until `timeoutMs`). */
+export async function waitForActivityState(stack: ChaosStack, workflowId: string, state: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const { raw } = await stack.client.workflow.getHandle(workflowId).describe();
-    if ((raw.pendingActivities ?? []).some((a) => a.state === PendingActivityState.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED)) return true;
+    if ((raw.pendingActivities ?? []).some((a) => a.state === state)) return true;
     await sleep(50);
   }
   return false;

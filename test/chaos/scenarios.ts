@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SeasonOutcome } from '../../src/workflows/season-backfill.js';
 import { apiGet, type ScopeSpec } from './checks.js';
 import { pauseSignal, resumeSignal } from '../../src/workflows/messages.js';
-import { failLostActivities, failureChain, scope, startBackfill, unitStatuses, waitForCancelRequested, waitForStage, type RunOutcome, type Stage } from './faults.js';
+import { failLostActivities, failureChain, PendingActivityState, scope, startBackfill, unitStatuses, waitForActivityState, waitForStage, type RunOutcome, type Stage } from './faults.js';
 import type { ChaosStack, WorkerProcess } from './stack.js';
 
 /** One run under a fault: whether the system behaved as documented, and what ClickHouse must hold after. */
@@ -78,11 +78,13 @@ export function pauseCancelsLostFetch(threshold: number): Scenario {
       const { handle, outcome } = await startBackfill(stack, 'chaos/pause-lost', sc, RUN_TIMEOUT_MS);
       const problems: string[] = [];
       const hit = await waitForStage(stack, threshold, ['fetch'], 20_000);
+      // Killed while an attempt runs: not before it starts, nor while it waits out a retry backoff.
+      const running = hit !== undefined && (await waitForActivityState(stack, hit.workflowId, PendingActivityState.PENDING_ACTIVITY_STATE_STARTED, 30_000));
       await worker.kill();
       await handle.signal(pauseSignal);
       await worker.restart();
-      const cancelRequested = hit !== undefined && (await waitForCancelRequested(stack, hit.workflowId, 20_000));
-      if (!cancelRequested) problems.push(`no lost fetch got the pause's cancel (unit seen in fetch: ${hit?.workflowId ?? 'none'})`);
+      const cancelRequested = running && (await waitForActivityState(stack, hit.workflowId, PendingActivityState.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED, 20_000));
+      if (!cancelRequested) problems.push(`no lost fetch got the pause's cancel (unit seen in fetch: ${hit?.workflowId ?? 'none'}, attempt running: ${running})`);
       const lost = await failLostActivities(stack);
       stack.emulator.setFaults({});
       await handle.signal(resumeSignal);

@@ -50,6 +50,12 @@ function endedByPause(err: unknown): boolean {
   );
 }
 
+/**
+ * One driver's car_data for one session in two activities: stageUnit (fetch, staged to bronze and
+ * converted to silver as the bytes arrive) on the fetch queue, then loadWarehouse (load, then
+ * reconcile) on the warehouse queue. Each result is recorded in history, so after a crash the unit
+ * resumes at the first unfinished step; only keys, counts and checksums pass through here.
+ */
 export async function driverSessionIngest(unit: Unit): Promise<UnitOutcome> {
   const { stageUnit } = activitiesOn('fetch', FETCH);
   const { loadWarehouse } = activitiesOn('warehouse', STEP);

@@ -149,6 +149,13 @@ export class SilverBuilder {
 
 export function writeParquet(table: arrow.Table): Uint8Array {
   const wasmTable = parquet.Table.fromIPCStream(arrow.tableToIPC(table, 'stream'));
-  const props = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.ZSTD).build();
+  // No dictionary pages and column-chunk (not per-page) min/max: the writer's defaults made this a
+  // third of convert's time, and zstd packs these value streams smaller without a dictionary
+  // (a 16k-row unit: 20 ms -> 5 ms, 129 kB -> 104 kB). Readers still prune row groups on the stats.
+  const props = new parquet.WriterPropertiesBuilder()
+    .setCompression(parquet.Compression.ZSTD)
+    .setDictionaryEnabled(false)
+    .setStatisticsEnabled(parquet.EnabledStatistics.Chunk)
+    .build();
   return parquet.writeParquet(wasmTable, props);
 }

@@ -85,9 +85,10 @@ export async function stageBronze(deps: { openf1: OpenF1Client; store: ObjectSto
   }
 
   const fromHeartbeat = StageProgressSchema.safeParse(ctx.info.heartbeatDetails);
-  const progress: StageProgress = fromHeartbeat.success
-    ? fromHeartbeat.data
-    : ((await readJsonObject(deps.store, progressKey(unit), StageProgressSchema)) ?? { parts: [], apiRequests: 0 });
+  const stored = fromHeartbeat.success ? undefined : await readJsonObject(deps.store, progressKey(unit), StageProgressSchema);
+  const progress: StageProgress = fromHeartbeat.success ? fromHeartbeat.data : (stored ?? { parts: [], apiRequests: 0 });
+  // A retried attempt cannot tell whether the attempt that heartbeated also wrote the file.
+  let progressFileMayExist = fromHeartbeat.success || stored !== null;
   await tap.committedParts(progress.parts, () => ctx.heartbeat(progress));
   const from = progress.parts.at(-1)?.to ?? unit.dateStart;
   const prefix = unitPrefix('bronze', unit);
@@ -124,7 +125,13 @@ export async function stageBronze(deps: { openf1: OpenF1Client; store: ObjectSto
         tap.endPart();
         progress.parts.push({ key, from: window.from, to: window.to, rows: count, bytes, sha256: hash.digest('hex') });
         ctx.heartbeat(progress);
-        await deps.store.put(progressKey(unit), JSON.stringify(progress), { contentType: 'application/json' });
+        // After the last window the manifest is written at once: a progress file would be deleted
+        // unread, two requests on every unit (most are one window). An attempt stopped in between
+        // fetches that window again.
+        if (window.to !== unit.dateEnd) {
+          await deps.store.put(progressKey(unit), JSON.stringify(progress), { contentType: 'application/json' });
+          progressFileMayExist = true;
+        }
       },
       { signal: ctx.cancellationSignal },
     );
@@ -146,7 +153,7 @@ export async function stageBronze(deps: { openf1: OpenF1Client; store: ObjectSto
   };
   await removeStrayParts(deps.store, prefix, manifest);
   await deps.store.put(manifestKey, JSON.stringify(manifest, null, 2), { contentType: 'application/json' });
-  await deps.store.delete(progressKey(unit));
+  if (progressFileMayExist) await deps.store.delete(progressKey(unit));
   return { manifest, result: summarize(manifestKey, manifest, true, started) };
 }
 

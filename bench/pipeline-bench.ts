@@ -20,6 +20,7 @@ import { repoRoot } from '../src/dev/binaries.js';
 import type { SeasonOutcome } from '../src/workflows/season-backfill.js';
 import { ChaosStack, type WorkerProcess } from '../test/chaos/stack.js';
 import { measureEmulatorRate, type EmulatorRate } from './emulator-rate.js';
+import { CpuMeter } from './process-cpu.js';
 import { summarizeRuns, type Summary } from './stats.js';
 import type { ProbeInput, ProbeResult } from './warehouse-probe.js';
 
@@ -61,6 +62,18 @@ interface RunFigures extends Record<string, number> {
   historyEventsPerUnit: number;
   baselineRowsPerSecond: number;
   ratio: number;
+  /** CPU seconds during the backfill, by process: the worker (workflows, fetch, convert). */
+  cpuWorker: number;
+  /** The chDB process (warehouse queue: load, reconcile). */
+  cpuWarehouseProcess: number;
+  cpuTemporal: number;
+  cpuMinio: number;
+  /** This process: the OpenF1 emulator, and the client waiting on the backfill. */
+  cpuEmulator: number;
+  cpuTotal: number;
+  /** cpuTotal over (seconds x cores): near 1, the machine's cores were the limit. */
+  cpuBusyShare: number;
+  temporalCpuMsPerUnit: number;
 }
 
 interface RateLimitedFigures extends Record<string, number> {
@@ -135,9 +148,12 @@ async function runWorkload(w: Workload, run: number): Promise<RunFigures> {
     workers.push(warehouse);
     const worker = await stack.startWorker(`${database}_worker`, { WORKER_ROLES: 'workflows,fetch' }, nodeArgs);
     workers.push(worker);
+    const cpu = CpuMeter.start({ worker: worker.pid, warehouse: warehouse.pid, temporal: stack.temporal.handle.pid, minio: stack.minio.handle.pid, emulator: 'self' });
     const started = performance.now();
     const outcome = await backfill(stack, `bench/${w.key}/${run}`, w.input);
     const seconds = (performance.now() - started) / 1000;
+    const cpuSeconds = cpu.stop();
+    const cpuTotal = Object.values(cpuSeconds).reduce((a, b) => a + b, 0);
     const workerPeakRssMb = peakRssMb(worker.pid);
     const warehouseProcessPeakRssMb = peakRssMb(warehouse.pid);
     const events = await historyEvents(stack);
@@ -169,6 +185,14 @@ async function runWorkload(w: Workload, run: number): Promise<RunFigures> {
       historyEventsPerUnit: events / probe.units,
       baselineRowsPerSecond,
       ratio: rowsPerSecond / baselineRowsPerSecond,
+      cpuWorker: cpuSeconds.worker,
+      cpuWarehouseProcess: cpuSeconds.warehouse,
+      cpuTemporal: cpuSeconds.temporal,
+      cpuMinio: cpuSeconds.minio,
+      cpuEmulator: cpuSeconds.emulator,
+      cpuTotal,
+      cpuBusyShare: cpuTotal / (seconds * os.cpus().length),
+      temporalCpuMsPerUnit: (cpuSeconds.temporal * 1000) / probe.units,
     };
   } finally {
     for (const w of workers) await w.stop().catch(() => undefined);
@@ -288,6 +312,21 @@ for (const [key, w] of Object.entries(report.workloads)) {
   console.log(
     `| ${key} | ${fmt(s.units.median)} | ${fmt(s.rows.median)} | ${cell(s.rowsPerSecond)} | ${cell(s.fetchRowsPerSecond)} | ${cell(s.convertRowsPerSecond)} | ${cell(s.loadRowsPerSecond)} | ${cell(s.baselineRowsPerSecond)} | ${cell(s.ratio, 3)} | ${cell(s.workerPeakRssMb)} | ${cell(s.warehouseProcessPeakRssMb)} | ${fmt(s.apiRequests.median)} | ${fmt(s.historyEventsPerUnit.median, 1)} |`,
   );
+}
+console.log('\nCPU seconds during the backfill, by process (all cores; end-to-end time is about their sum over the cores when the machine is busy):\n');
+console.log('| workload | worker | chDB process | Temporal server | MinIO | emulator | total | busy share of the cores | Temporal ms/unit |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const [key, w] of Object.entries(report.workloads)) {
+  const s = w.summary;
+  console.log(
+    `| ${key} | ${fmt(s.cpuWorker.median, 1)} | ${fmt(s.cpuWarehouseProcess.median, 1)} | ${fmt(s.cpuTemporal.median, 1)} | ${fmt(s.cpuMinio.median, 1)} | ${fmt(s.cpuEmulator.median, 1)} | ${fmt(s.cpuTotal.median, 1)} | ${fmt(s.cpuBusyShare.median, 2)} | ${fmt(s.temporalCpuMsPerUnit.median)} |`,
+  );
+}
+const m = report.workloads.M?.summary;
+if (m) {
+  // What the M target leaves to spend: its rows at 0.2 x baseline, on every core of this machine.
+  const budget = (m.rows.median / (0.2 * m.baselineRowsPerSecond.median)) * os.cpus().length;
+  console.log(`\nM at the 0.2 target: ${fmt(budget, 1)} CPU seconds for everything; the Temporal server alone used ${fmt(m.cpuTemporal.median, 1)}, all processes ${fmt(m.cpuTotal.median, 1)}.`);
 }
 if (rl) {
   console.log(`\nrate-limited (emulator at ${API_LIMIT.requests}/${API_LIMIT.perMs / 1000}s, global limit ${DEFAULT_GLOBAL_RATE_LIMIT}, 2 workers, M, ${RATE_LIMITED_UNITS_IN_FLIGHT} units in flight): ${cell(rl.achievedRequestsPerSecond, 2)} req/s = ${cell(rl.achievedShareOfLimit, 3)} of the limit; ${cell(rl.requestsPerUnit, 3)} requests/unit; ${fmt(rl.throttled.median)} 429s (max ${fmt(rl.throttled.max)})`);

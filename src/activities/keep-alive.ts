@@ -10,6 +10,10 @@ const INTERVAL_MS = 5_000;
  * activity within seconds, since it arrives only in a heartbeat's response. `details` gives what
  * each heartbeat carries (the fetch's committed parts); without it heartbeats carry nothing.
  *
+ * The first beat comes after one interval, not at the start: the server writes every heartbeat
+ * into the workflow's state, and one from an activity that just started tells it nothing; a cancel
+ * reaches the activity as soon either way.
+ *
  * Beating stops once the activity is cancelled: it must end now, and if it hangs instead, the
  * heartbeat timeout says so rather than a timer keeping it alive until its start-to-close timeout.
  */
@@ -20,7 +24,6 @@ export async function keepAlive<R>(work: Promise<R>, details?: () => unknown): P
     if (details) ctx.heartbeat(details());
     else ctx.heartbeat();
   };
-  beat();
   // unref: a hung activity's timer must not keep a stopping worker process alive.
   const timer = setInterval(beat, INTERVAL_MS).unref();
   try {

@@ -124,11 +124,11 @@ export async function stageBronze(deps: { openf1: OpenF1Client; store: ObjectSto
         }
         tap.endPart();
         progress.parts.push({ key, from: window.from, to: window.to, rows: count, bytes, sha256: hash.digest('hex') });
-        ctx.heartbeat(progress);
-        // After the last window the manifest is written at once: a progress file would be deleted
-        // unread, two requests on every unit (most are one window). An attempt stopped in between
-        // fetches that window again.
+        // After the last window the manifest is written at once: a heartbeat or progress file
+        // would be superseded unread, and cost a server write and two requests on every unit
+        // (most are one window). An attempt stopped in between fetches that window again.
         if (window.to !== unit.dateEnd) {
+          ctx.heartbeat(progress);
           await deps.store.put(progressKey(unit), JSON.stringify(progress), { contentType: 'application/json' });
           progressFileMayExist = true;
         }

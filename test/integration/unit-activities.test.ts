@@ -166,7 +166,7 @@ describe('stageUnit', () => {
       const beats: Array<{ parts: unknown[] }> = [];
       env.on('heartbeat', (d: { parts: unknown[] }) => {
         beats.push(structuredClone(d));
-        // The first beat is sent as the fetch starts; the second can only come from the wait.
+        // Beats come every 5 s from the first: both of these come from the wait.
         if (beats.length === 2) env.cancel();
       });
       const started = Date.now();

@@ -17,9 +17,14 @@ test('heartbeats every 5 s with the current details while work runs, and none on
     ),
   );
   try {
+    await delay(4_700);
+    assert.deepEqual(beats, [], 'none at the start: the server learns nothing from an activity that just started');
     progress.parts = 1;
-    await delay(5_300);
-    assert.deepEqual(beats, [{ parts: 0 }, { parts: 1 }], 'one beat at the start, one from the timer with the new details');
+    await delay(600);
+    assert.deepEqual(beats, [{ parts: 1 }], 'one from the timer, with the details as they are then');
+    progress.parts = 2;
+    await delay(5_000);
+    assert.deepEqual(beats, [{ parts: 1 }, { parts: 2 }]);
 
     env.cancel();
     // A cancelled activity must end; one that hangs instead is left to the heartbeat timeout.

@@ -78,20 +78,25 @@ export async function stageBronze(deps: { openf1: OpenF1Client; store: ObjectSto
   const started = Date.now();
   const ctx = Context.current();
   const manifestKey = bronzeManifestKey(unit);
-  const committed = await readJsonObject(deps.store, manifestKey, BronzeManifestSchema);
-  if (committed) {
+  const prefix = unitPrefix('bronze', unit);
+  // One listing says what three requests did: whether the unit is committed, whether a stopped
+  // attempt left a progress file, and which parts earlier attempts left.
+  const found = new Set((await deps.store.list(`${prefix}/`)).map((o) => o.key));
+  if (found.has(manifestKey)) {
+    const committed = await readJsonObject(deps.store, manifestKey, BronzeManifestSchema);
     await tap.committedParts(committed.parts, () => ctx.heartbeat());
     return { manifest: committed, result: summarize(manifestKey, committed, false, started) };
   }
 
+  let progressFileExists = found.has(progressKey(unit));
   const fromHeartbeat = StageProgressSchema.safeParse(ctx.info.heartbeatDetails);
-  const stored = fromHeartbeat.success ? undefined : await readJsonObject(deps.store, progressKey(unit), StageProgressSchema);
-  const progress: StageProgress = fromHeartbeat.success ? fromHeartbeat.data : (stored ?? { parts: [], apiRequests: 0 });
-  // A retried attempt cannot tell whether the attempt that heartbeated also wrote the file.
-  let progressFileMayExist = fromHeartbeat.success || stored !== null;
+  const progress: StageProgress = fromHeartbeat.success
+    ? fromHeartbeat.data
+    : progressFileExists
+      ? await readJsonObject(deps.store, progressKey(unit), StageProgressSchema)
+      : { parts: [], apiRequests: 0 };
   await tap.committedParts(progress.parts, () => ctx.heartbeat(progress));
   const from = progress.parts.at(-1)?.to ?? unit.dateStart;
-  const prefix = unitPrefix('bronze', unit);
   const filters = unitApiFilters(unit);
 
   if (Date.parse(from) < Date.parse(unit.dateEnd)) {
@@ -130,7 +135,7 @@ export async function stageBronze(deps: { openf1: OpenF1Client; store: ObjectSto
         if (window.to !== unit.dateEnd) {
           ctx.heartbeat(progress);
           await deps.store.put(progressKey(unit), JSON.stringify(progress), { contentType: 'application/json' });
-          progressFileMayExist = true;
+          progressFileExists = true;
         }
       },
       { signal: ctx.cancellationSignal },
@@ -151,17 +156,20 @@ export async function stageBronze(deps: { openf1: OpenF1Client; store: ObjectSto
     apiRequests: progress.apiRequests,
     parts: progress.parts,
   };
-  await removeStrayParts(deps.store, prefix, manifest);
+  await removeStrayParts(deps.store, [...found].filter((key) => key.startsWith(`${prefix}/part-`)), manifest);
   await deps.store.put(manifestKey, JSON.stringify(manifest, null, 2), { contentType: 'application/json' });
-  if (progressFileMayExist) await deps.store.delete(progressKey(unit));
+  if (progressFileExists) await deps.store.delete(progressKey(unit));
   return { manifest, result: summarize(manifestKey, manifest, true, started) };
 }
 
-/** Parts left by an attempt that died before its heartbeat are not in the manifest: drop them. */
-async function removeStrayParts(store: ObjectStore, prefix: string, manifest: BronzeManifest): Promise<void> {
+/**
+ * Parts an earlier attempt left beyond its last heartbeat (e.g. from a window since split) are not
+ * in the manifest: drop them. The parts this attempt wrote are all in it.
+ */
+async function removeStrayParts(store: ObjectStore, earlierParts: readonly string[], manifest: BronzeManifest): Promise<void> {
   const keep = new Set(manifest.parts.map((p) => p.key));
-  for (const obj of await store.list(`${prefix}/part-`)) {
-    if (!keep.has(obj.key)) await store.delete(obj.key);
+  for (const key of earlierParts) {
+    if (!keep.has(key)) await store.delete(key);
   }
 }
 

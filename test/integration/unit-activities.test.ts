@@ -109,6 +109,29 @@ describe('stageUnit', () => {
     parquet = await store.getBytes(full.silver.parquetKey);
   });
 
+  test('a fresh one-window unit costs one listing and three puts (part, manifest, Parquet): nothing read, nothing deleted', async () => {
+    // Requests per unit are a per-unit cost in the worker, the object store and the network.
+    const calls: Record<string, number> = {};
+    const counted = new Proxy(store, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          calls[String(prop)] = (calls[String(prop)] ?? 0) + 1;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const uncapped = new OpenF1Client({ baseUrl: reference.url, rateLimit: false });
+    const staged = await inActivity(new MockActivityEnvironment(), createActivities({ openf1: uncapped, store: counted, warehouse, loadMode: 'pull' }).stageUnit, {
+      ...UNIT,
+      driverNumber: 16,
+    });
+    assert.equal(staged.bronze.apiRequests, 1);
+    assert.ok(staged.bronze.rows > 0);
+    assert.deepEqual(calls, { list: 1, put: 3 });
+  });
+
   test('a committed unit is not fetched again; its silver is rebuilt from bronze, byte for byte', async () => {
     emulator.resetStats();
     await store.delete(full.silver.parquetKey);

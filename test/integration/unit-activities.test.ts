@@ -125,7 +125,7 @@ describe('stageUnit', () => {
     const uncapped = new OpenF1Client({ baseUrl: reference.url, rateLimit: false });
     const staged = await inActivity(new MockActivityEnvironment(), createActivities({ openf1: uncapped, store: counted, warehouse, loadMode: 'pull' }).stageUnit, {
       ...UNIT,
-      driverNumber: 16,
+      driverNumber: 63,
     });
     assert.equal(staged.bronze.apiRequests, 1);
     assert.ok(staged.bronze.rows > 0);

@@ -45,6 +45,9 @@ const WORKLOADS: Record<string, Workload> = {
 /** Units in flight in the rate-limited run (the backfill's maxConcurrentUnits). */
 const RATE_LIMITED_UNITS_IN_FLIGHT = 24;
 
+/** Issue #6: pipeline rows/s over baseline rows/s on M. */
+const M_RATIO_TARGET = 0.2;
+
 /** OpenF1's published limit, enforced by the emulator in the rate-limited run. */
 const API_LIMIT = { requests: 30, perMs: 10_000 };
 
@@ -289,7 +292,7 @@ if (!flags['no-rate-limited']) {
 const median = (key: string, field: keyof RunFigures) => report.workloads[key]?.summary[field].median ?? null;
 const target = (name: string, text: string, value: number | null, ok: (v: number) => boolean) =>
   (report.targets[name] = { target: text, value, met: value === null ? null : ok(value) });
-target('ratioM', 'pipeline / baseline rows/s on M >= 0.2', median('M', 'ratio'), (v) => v >= 0.2);
+target('ratioM', `pipeline / baseline rows/s on M >= ${M_RATIO_TARGET}`, median('M', 'ratio'), (v) => v >= M_RATIO_TARGET);
 target('rssL', 'worker peak RSS on L <= 300 MB', median('L', 'workerPeakRssMb'), (v) => v <= 300);
 target('rssT', 'worker peak RSS on the 9.5-hour session (T) <= 300 MB', median('T', 'workerPeakRssMb'), (v) => v <= 300);
 const [rowsL, rowsM] = [median('L', 'rowsPerSecond'), median('M', 'rowsPerSecond')];
@@ -324,9 +327,9 @@ for (const [key, w] of Object.entries(report.workloads)) {
 }
 const m = report.workloads.M?.summary;
 if (m) {
-  // What the M target leaves to spend: its rows at 0.2 x baseline, on every core of this machine.
-  const budget = (m.rows.median / (0.2 * m.baselineRowsPerSecond.median)) * os.cpus().length;
-  console.log(`\nM at the 0.2 target: ${fmt(budget, 1)} CPU seconds for everything; the Temporal server alone used ${fmt(m.cpuTemporal.median, 1)}, all processes ${fmt(m.cpuTotal.median, 1)}.`);
+  // What the M target leaves to spend: its rows at the target times the baseline, on every core of this machine.
+  const budget = (m.rows.median / (M_RATIO_TARGET * m.baselineRowsPerSecond.median)) * os.cpus().length;
+  console.log(`\nM at the ${M_RATIO_TARGET} target: ${fmt(budget, 1)} CPU seconds for everything; the Temporal server alone used ${fmt(m.cpuTemporal.median, 1)}, all processes ${fmt(m.cpuTotal.median, 1)}.`);
 }
 if (rl) {
   console.log(`\nrate-limited (emulator at ${API_LIMIT.requests}/${API_LIMIT.perMs / 1000}s, global limit ${DEFAULT_GLOBAL_RATE_LIMIT}, 2 workers, M, ${RATE_LIMITED_UNITS_IN_FLIGHT} units in flight): ${cell(rl.achievedRequestsPerSecond, 2)} req/s = ${cell(rl.achievedShareOfLimit, 3)} of the limit; ${cell(rl.requestsPerUnit, 3)} requests/unit; ${fmt(rl.throttled.median)} 429s (max ${fmt(rl.throttled.max)})`);
